@@ -1,0 +1,144 @@
+"""The plain training loop shared by the end-to-end encoder methods (finetune, lora).
+
+Top to bottom: optional validation carve-out, AdamW with separate body / head learning rates, linear
+warm-up and decay, gradient clipping, per-epoch validation with early stopping that restores the best
+epoch's trainable weights, then temperature scaling on the validation split.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from fmkit._progress import track
+from fmkit.data.labeled import LabeledTexts
+from fmkit.data.splits import stratified_split
+from fmkit.methods.encoder_head import EncoderClassifier
+from fmkit.methods.protocol import FitJob
+
+MIN_TRAIN_FOR_CARVE = 50  # below this, every label is worth more in training than in early stopping
+TARGET_STEPS = 400  # auto epochs aim at about this many optimiser steps
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    lr: float
+    head_lr: float
+    epochs: int | None
+    batch_size: int
+    patience: int
+    warmup_ratio: float
+    weight_decay: float
+    valid_fraction: float
+
+
+def auto_epochs(n_train: int, batch_size: int) -> int:
+    """Few examples get more passes, many get few: about TARGET_STEPS steps, between 3 and 20 epochs."""
+    steps_per_epoch = math.ceil(n_train / batch_size)
+    return min(20, max(3, math.ceil(TARGET_STEPS / steps_per_epoch)))
+
+
+def split_for_training(job: FitJob, valid_fraction: float) -> tuple[LabeledTexts, LabeledTexts | None]:
+    if job.valid is not None and len(job.valid):
+        return job.train, job.valid
+    if len(job.train) >= MIN_TRAIN_FOR_CARVE and valid_fraction > 0:
+        return stratified_split(job.train, valid_fraction, job.seed)
+    return job.train, None
+
+
+def init_head_from_probe(classifier: EncoderClassifier, train: LabeledTexts, seed: int) -> float:
+    """LP-FT (Kumar et al., 2022): start the head from a linear probe so fine-tuning does not distort features."""
+    from fmkit.methods.linear_probe import LinearProbeConfig, fit_probe
+
+    y = np.array([classifier.labels.index(lab) for lab in train.labels])
+    weight, bias, c = fit_probe(classifier.embed(train.texts), y, len(classifier.labels), LinearProbeConfig(), seed)
+    classifier.set_head(weight, bias)
+    return c
+
+
+def train_classifier(
+    classifier: EncoderClassifier, job: FitJob, settings: TrainSettings, what: str
+) -> dict[str, Any]:
+    """Train every parameter of ``classifier.model`` that requires grad; returns what happened."""
+    torch.manual_seed(job.seed)
+    rng = np.random.default_rng(job.seed)
+    train, valid = split_for_training(job, settings.valid_fraction)
+    labels = classifier.labels
+    y = torch.tensor([labels.index(lab) for lab in train.labels])
+    epochs = settings.epochs or auto_epochs(len(train), settings.batch_size)
+    steps_per_epoch = math.ceil(len(train) / settings.batch_size)
+    model = classifier.model
+    head_params = list(model.head.parameters())
+    head_ids = {id(p) for p in head_params}
+    body_params = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
+    optimizer = torch.optim.AdamW(
+        [{"params": body_params, "lr": settings.lr}, {"params": head_params, "lr": settings.head_lr}],
+        weight_decay=settings.weight_decay,
+    )
+    total = epochs * steps_per_epoch
+    warmup = int(total * settings.warmup_ratio)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / max(1, warmup)) * max(0.0, (total - step) / max(1, total - warmup))
+    )
+    best: tuple[float, float] | None = None
+    best_state: dict[str, torch.Tensor] = {}
+    history: list[dict[str, float]] = []
+    stale = 0
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(train))
+        losses = []
+        batches = range(0, len(train), settings.batch_size)
+        for start in track(batches, f"{what} epoch {epoch + 1}/{epochs}", total=len(batches)):
+            idx = order[start : start + settings.batch_size]
+            batch = classifier.tokenize([train.texts[i] for i in idx])
+            loss = nn.functional.cross_entropy(model(**batch), y[idx].to(batch["input_ids"].device))
+            optimizer.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], 1.0)
+            optimizer.step()
+            schedule.step()
+            losses.append(float(loss))
+        record = {"epoch": epoch + 1, "train_loss": float(np.mean(losses))}
+        if valid is not None:
+            accuracy, valid_loss = _score(classifier, valid)
+            record |= {"valid_accuracy": accuracy, "valid_loss": valid_loss}
+            if best is None or (accuracy, -valid_loss) > best:
+                best, stale = (accuracy, -valid_loss), 0
+                best_state = {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
+            else:
+                stale += 1
+        history.append(record)
+        if valid is not None and stale >= settings.patience:
+            break
+    model.eval()
+    if best_state:
+        model.load_state_dict(best_state, strict=False)
+    info: dict[str, Any] = {"epochs_planned": epochs, "epochs_run": len(history), "history": history,
+                            "n_train_used": len(train), "n_valid_used": len(valid) if valid is not None else 0}
+    if valid is not None and len(valid) >= 10:
+        info["temperature"] = classifier.temperature = _temperature(classifier, valid)
+    if best is not None:
+        info["valid_accuracy"] = best[0]
+    return info
+
+
+def _score(classifier: EncoderClassifier, valid: LabeledTexts) -> tuple[float, float]:
+    logits = classifier.logits(valid.texts)
+    y = np.array([classifier.labels.index(lab) for lab in valid.labels])
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float((logits.argmax(axis=1) == y).mean()), float(-log_p[np.arange(len(y)), y].mean())
+
+
+def _temperature(classifier: EncoderClassifier, valid: LabeledTexts) -> float:
+    from fmkit.evaluate.calibration import TemperatureScaler
+
+    classifier.temperature = 1.0
+    y = np.array([classifier.labels.index(lab) for lab in valid.labels])
+    return TemperatureScaler().fit(classifier.logits(valid.texts), y).temperature_

@@ -1,0 +1,86 @@
+"""linear-probe: logistic regression on frozen encoder embeddings.
+
+Reference: Alain & Bengio, 2016, "Understanding intermediate layers using linear classifier probes"; as
+used for sentence encoders by SentEval (Conneau & Kiela, 2018). The regularisation strength is chosen by
+stratified cross-validation when every class has at least 3 examples. The coefficients are stored as the
+head tensors of the artifact, never as a pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fmkit.methods.protocol import Adapted, FitJob, Fitted
+from fmkit.methods.registry import register
+
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+
+@dataclass(frozen=True)
+class LinearProbeConfig:
+    """Options of ``linear-probe``."""
+
+    probe_c: float | None = None  #: inverse regularisation strength; None = chosen by cross-validation
+    probe_max_iter: int = 2000  #: solver iterations
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.probe_c is not None and self.probe_c <= 0:
+            out.append(f"probe_c must be > 0, got {self.probe_c}")
+        if self.probe_max_iter < 10:
+            out.append(f"probe_max_iter must be >= 10, got {self.probe_max_iter}")
+        return out
+
+
+def fit_probe(
+    embeddings: NDArray[np.float32], y: NDArray[np.int64], n_classes: int, config: LinearProbeConfig, seed: int
+) -> tuple[NDArray[np.float32], NDArray[np.float32], float]:
+    """Logistic regression -> (weight [C, D], bias [C], chosen C) such that softmax(x W^T + b) = its predict_proba."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    c = config.probe_c
+    min_count = int(np.bincount(y, minlength=n_classes).min())
+    if c is None and min_count >= 3:
+        folds = StratifiedKFold(n_splits=min(5, min_count), shuffle=True, random_state=seed)
+        search = GridSearchCV(LogisticRegression(max_iter=config.probe_max_iter), {"C": list(C_GRID)},
+                              cv=folds, scoring="neg_log_loss")
+        c = float(search.fit(embeddings, y).best_params_["C"])
+    c = 10.0 if c is None else c
+    model = LogisticRegression(C=c, max_iter=config.probe_max_iter, random_state=seed).fit(embeddings, y)
+    coef, intercept = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+    if coef.shape[0] == 1:  # binary: sigmoid(z) == softmax([0, z])
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.array([0.0, intercept[0]], np.float32)
+    return coef, intercept, c
+
+
+class LinearProbe:
+    name = "linear-probe"
+    summary = "logistic regression on frozen embeddings; fast, strong with tens of labels"
+    paper = "Alain & Bengio, 2016, Understanding intermediate layers using linear classifier probes"
+    families = ("encoder",)
+    config_type = LinearProbeConfig
+
+    def fit(self, job: FitJob, config: LinearProbeConfig) -> Fitted:
+        from fmkit.methods.encoder_head import EncoderClassifier
+
+        labels = job.train.classes
+        classifier = EncoderClassifier.from_encoder(job.base_dir, labels)
+        y = np.array([labels.index(lab) for lab in job.train.labels])
+        weight, bias, c = fit_probe(classifier.embed(job.train.texts), y, len(labels), config, job.seed)
+        classifier.set_head(weight, bias)
+        return Fitted(classifier, {"probe_c": c})
+
+    def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
+        from fmkit.methods.encoder_head import EncoderClassifier
+
+        return EncoderClassifier.load(directory, manifest["labels"], base_dir)
+
+
+register(LinearProbe())

@@ -1,0 +1,32 @@
+"""The registry of adaptation methods: one ``register`` call per method module, duplicates rejected."""
+
+from __future__ import annotations
+
+from fmkit.errors import ConfigError
+from fmkit.methods.protocol import Method
+
+_METHODS: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    if method.name in _METHODS:
+        raise ValueError(f"method {method.name!r} is already registered")
+    _METHODS[method.name] = method
+    return method
+
+
+def get(name: str) -> Method:
+    _load_builtins()
+    if name not in _METHODS:
+        raise ConfigError(f"unknown method {name!r}; expected one of {', '.join(names())}")
+    return _METHODS[name]
+
+
+def names() -> list[str]:
+    _load_builtins()
+    return list(_METHODS)
+
+
+def _load_builtins() -> None:
+    # Importing the modules runs their register() calls; import order is the listing order.
+    from fmkit.methods import finetune, linear_probe, lora, zero_shot  # noqa: F401
