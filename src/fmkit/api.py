@@ -49,7 +49,9 @@ def adapt(
     settings = bind(recipe.config_type, dict(config or {}), where=f"{method} config")
     card = (catalog or Catalog()).get(model)
     if card.family not in recipe.families:
-        raise ConfigError(f"method {method!r} adapts {'/'.join(recipe.families)} models; {card.id!r} is a {card.family}")
+        raise ConfigError(
+            f"method {method!r} adapts {'/'.join(recipe.families)} models; {card.id!r} is a {card.family}"
+        )
     out_path = Path(out).expanduser() if out is not None else None
     if out_path is not None:
         check_destination(out_path, overwrite)
@@ -69,8 +71,12 @@ def adapt(
         "seed": seed,
         "metrics": {"train_seconds": round(time.perf_counter() - started, 3), **_numbers(fitted.info)},
         "fit_info": fitted.info,
-        "data": {"fingerprint": train.fingerprint(), "source": train.source, "n_train": len(train),
-                 "label_counts": train.counts()},
+        "data": {
+            "fingerprint": train.fingerprint(),
+            "source": train.source,
+            "n_train": len(train),
+            "label_counts": train.counts(),
+        },
         "parent": parent,
     }
     if out_path is None:
@@ -98,7 +104,9 @@ def load(path: str | Path) -> AdaptedModel:
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactError(f"{directory} cannot be loaded ({exc}); re-run `fmkit adapt`") from None
     if tuple(adapted.labels) != tuple(manifest["labels"]):
-        raise ArtifactError(f"{directory}: model labels {adapted.labels} differ from the manifest's {manifest['labels']}")
+        raise ArtifactError(
+            f"{directory}: model labels {adapted.labels} differ from the manifest's {manifest['labels']}"
+        )
     return AdaptedModel(adapted, manifest, directory)
 
 
@@ -108,10 +116,13 @@ def training_hashes(model: AdaptedModel) -> NDArray[np.int64] | None:
         return None
     from safetensors.numpy import load_file
 
-    return load_file(str(model.path / HASHES))["text_hashes"]
+    hashes: NDArray[np.int64] = load_file(str(model.path / HASHES))["text_hashes"]
+    return hashes
 
 
-def _labeled(data: str | Path | LabeledTexts, text_col: str, label_col: str, known: tuple[str, ...] | None = None) -> LabeledTexts:
+def _labeled(
+    data: str | Path | LabeledTexts, text_col: str, label_col: str, known: tuple[str, ...] | None = None
+) -> LabeledTexts:
     if isinstance(data, LabeledTexts):
         return data
     return load_labeled(str(data), text_col=text_col, label_col=label_col, known_labels=known)

@@ -59,7 +59,9 @@ def _files(directory: Path) -> dict[str, str]:
     }
 
 
-def write_artifact(out: Path, save: Callable[[Path], None], manifest: dict[str, Any], *, overwrite: bool = False) -> Path:
+def write_artifact(
+    out: Path, save: Callable[[Path], None], manifest: dict[str, Any], *, overwrite: bool = False
+) -> Path:
     """Call ``save(tmp_dir)``, add ``fmkit.json`` and rename into ``out``; nothing is left behind on failure."""
     out = out.expanduser().absolute()
     check_destination(out, overwrite)
@@ -69,8 +71,13 @@ def write_artifact(out: Path, save: Callable[[Path], None], manifest: dict[str, 
     try:
         tmp.mkdir()
         save(tmp)
-        record = {"format": FORMAT, **manifest, "versions": library_versions(),
-                  "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "files": _files(tmp)}
+        record = {
+            "format": FORMAT,
+            **manifest,
+            "versions": library_versions(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": _files(tmp),
+        }
         (tmp / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=False, default=str), encoding="utf-8")
         if out.exists():
             out.rename(trash)
@@ -89,7 +96,9 @@ def read_manifest(directory: Path, *, verify: bool = True) -> dict[str, Any]:
     if not directory.is_dir():
         raise ArtifactError(f"{directory} is not a directory; pass the --out directory of `fmkit adapt`")
     if not path.exists():
-        raise ArtifactError(f"{directory} has no {MANIFEST}; it is not an fmkit artifact (run `fmkit adapt` to make one)")
+        raise ArtifactError(
+            f"{directory} has no {MANIFEST}; it is not an fmkit artifact (run `fmkit adapt` to make one)"
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -111,8 +120,11 @@ def verify_files(directory: Path, expected: dict[str, str]) -> None:
     extra = sorted(set(actual) - set(expected))
     changed = sorted(name for name in set(expected) & set(actual) if expected[name] != actual[name])
     if missing or extra or changed:
-        parts = [f"{label} {names[:5]}" for label, names in (("missing", missing), ("unexpected", extra),
-                                                             ("modified", changed)) if names]
+        parts = [
+            f"{label} {names[:5]}"
+            for label, names in (("missing", missing), ("unexpected", extra), ("modified", changed))
+            if names
+        ]
         raise ArtifactError(
             f"{directory} does not match its {MANIFEST} ({'; '.join(parts)}): it was tampered with or copied "
             "incompletely; restore it or re-run `fmkit adapt`"

@@ -40,7 +40,8 @@ class AdaptedModel:
 
     def __repr__(self) -> str:
         where = f" at {self.path}" if self.path else ""
-        return f"AdaptedModel(method={self.method!r}, base={self.manifest['base_model']['id']!r}, labels={list(self.labels)}{where})"
+        base = self.manifest["base_model"]["id"]
+        return f"AdaptedModel(method={self.method!r}, base={base!r}, labels={list(self.labels)}{where})"
 
 
 def _as_texts(texts: Sequence[str] | str) -> list[str]:

@@ -42,9 +42,7 @@ class ModelCard:
     def __post_init__(self) -> None:
         problems = []
         if not _ID.match(self.id):
-            problems.append(
-                f"model id {self.id!r} is invalid: use 1-64 lowercase letters, digits, '.', '_' or '-'"
-            )
+            problems.append(f"model id {self.id!r} is invalid: use 1-64 lowercase letters, digits, '.', '_' or '-'")
         if self.family not in FAMILIES:
             problems.append(f"family {self.family!r} is not one of {', '.join(FAMILIES)}")
         if self.source not in SOURCE_KINDS:

@@ -42,7 +42,8 @@ def _resolve_package(card: ModelCard) -> Path:
     path = Path(next(iter(spec.submodule_search_locations))) / sub
     if card.gguf_file and not (path / card.gguf_file).exists():
         raise ModelNotAvailableError(
-            f"model {card.id!r}: {card.gguf_file} is missing from {path}; reinstall with `pip install --force-reinstall {pypi}`"
+            f"model {card.id!r}: {card.gguf_file} is missing from {path}; "
+            f"reinstall with `pip install --force-reinstall {pypi}`"
         )
     if not path.exists():
         raise ModelNotAvailableError(f"model {card.id!r}: {path} is missing; reinstall `{pypi}`")

@@ -107,7 +107,9 @@ def _read_jsonl(path: Path, text: str) -> Table:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataFormatError(f"{path} line {number} is not valid JSON ({exc.msg}); fix or remove that line") from None
+            raise DataFormatError(
+                f"{path} line {number} is not valid JSON ({exc.msg}); fix or remove that line"
+            ) from None
         if not isinstance(row, dict):
             raise DataFormatError(f"{path} line {number} is a JSON {type(row).__name__}; expected an object per line")
         rows.append(row)
@@ -143,7 +145,8 @@ def _read_dataset_dir(path: Path) -> Table:
         loaded = datasets.load_from_disk(str(path))
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise DataFormatError(
-            f"{path} is a directory but not a `datasets` save_to_disk directory ({exc}); pass a CSV, JSONL or Parquet file"
+            f"{path} is a directory but not a `datasets` save_to_disk directory ({exc}); "
+            "pass a CSV, JSONL or Parquet file"
         ) from None
     if isinstance(loaded, datasets.DatasetDict):
         splits = ", ".join(f"{path}/{name}" for name in loaded)

@@ -42,8 +42,12 @@ def load_labeled(
     """
     table = read_table(path)
     return validate_table(
-        table, text_col=text_col, label_col=label_col, known_labels=known_labels,
-        min_per_class=min_per_class, max_chars=max_chars,
+        table,
+        text_col=text_col,
+        label_col=label_col,
+        known_labels=known_labels,
+        min_per_class=min_per_class,
+        max_chars=max_chars,
     )
 
 
@@ -61,16 +65,22 @@ def validate_table(
     if len(frame) == 0:
         raise DataError(f"{name} has a header but no rows; expected at least one example")
     texts = [_cell(v) for v in frame[text_col].tolist()]
-    _check_rows(table, texts, lambda t: not t.strip(), f"empty text in column {text_col!r}",
-                "fill in or remove those rows")
-    _check_rows(table, texts, lambda t: len(t) > max_chars,
-                f"text longer than {max_chars:,} characters in column {text_col!r}",
-                "split or truncate those texts, or raise the limit with --max-chars")
+    _check_rows(
+        table, texts, lambda t: not t.strip(), f"empty text in column {text_col!r}", "fill in or remove those rows"
+    )
+    _check_rows(
+        table,
+        texts,
+        lambda t: len(t) > max_chars,
+        f"text longer than {max_chars:,} characters in column {text_col!r}",
+        "split or truncate those texts, or raise the limit with --max-chars",
+    )
     labels: list[str] = []
     if label_col:
         labels = [_cell(v).strip() for v in frame[label_col].tolist()]
-        _check_rows(table, labels, lambda s: not s, f"missing label in column {label_col!r}",
-                    "label or remove those rows")
+        _check_rows(
+            table, labels, lambda s: not s, f"missing label in column {label_col!r}", "label or remove those rows"
+        )
         _check_labels(table, labels, label_col, known_labels, min_per_class)
     data = LabeledTexts(tuple(texts), tuple(labels), str(name))
     _warn_duplicates(table, data)
@@ -84,7 +94,8 @@ def warn_leakage(train: LabeledTexts, other: LabeledTexts, what: str = "evaluati
         warnings.warn(
             f"{shared} of {len(other)} {what} texts in {other.source} also occur in the training data "
             f"{train.source}: the {what} score will be optimistic; remove them from one side",
-            DataWarning, stacklevel=2,
+            DataWarning,
+            stacklevel=2,
         )
     return shared
 
@@ -111,7 +122,9 @@ def _check_rows(table: Table, values: list[str], bad: object, problem: str, fix:
     assert callable(bad)
     rows = [i for i, v in enumerate(values) if bad(v)]
     if rows:
-        where = ", ".join(table.where(i) for i in rows[:_SHOW]) + (f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else "")
+        where = ", ".join(table.where(i) for i in rows[:_SHOW]) + (
+            f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else ""
+        )
         raise DataError(f"{table.path}: {problem} at {where}; {fix}")
 
 
@@ -120,9 +133,13 @@ def _check_labels(
 ) -> None:
     if known is not None:
         known_set = set(known)
-        _check_rows(table, labels, lambda s: s not in known_set,
-                    f"label unknown to the model in column {label_col!r} (the model knows {sorted(known_set)})",
-                    "fix those labels or evaluate a model trained on them")
+        _check_rows(
+            table,
+            labels,
+            lambda s: s not in known_set,
+            f"label unknown to the model in column {label_col!r} (the model knows {sorted(known_set)})",
+            "fix those labels or evaluate a model trained on them",
+        )
         return
     counts = Counter(labels)
     if len(counts) < 2:

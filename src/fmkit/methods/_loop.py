@@ -61,71 +61,98 @@ def init_head_from_probe(classifier: EncoderClassifier, train: LabeledTexts, see
     return c
 
 
-def train_classifier(
-    classifier: EncoderClassifier, job: FitJob, settings: TrainSettings, what: str
-) -> dict[str, Any]:
+def train_classifier(classifier: EncoderClassifier, job: FitJob, settings: TrainSettings, what: str) -> dict[str, Any]:
     """Train every parameter of ``classifier.model`` that requires grad; returns what happened."""
     torch.manual_seed(job.seed)
     rng = np.random.default_rng(job.seed)
     train, valid = split_for_training(job, settings.valid_fraction)
-    labels = classifier.labels
-    y = torch.tensor([labels.index(lab) for lab in train.labels])
+    y = torch.tensor([classifier.labels.index(lab) for lab in train.labels])
     epochs = settings.epochs or auto_epochs(len(train), settings.batch_size)
-    steps_per_epoch = math.ceil(len(train) / settings.batch_size)
-    model = classifier.model
-    head_params = list(model.head.parameters())
+    optimizer, schedule = _optimizer(classifier.model, settings, epochs * math.ceil(len(train) / settings.batch_size))
+    best: tuple[float, float] | None = None
+    best_state: dict[str, torch.Tensor] = {}
+    history: list[dict[str, float]] = []
+    stale = 0
+    for epoch in range(epochs):
+        order = rng.permutation(len(train))
+        loss = _train_epoch(
+            classifier, train, y, order, optimizer, schedule, settings.batch_size, f"{what} epoch {epoch + 1}/{epochs}"
+        )
+        record = {"epoch": epoch + 1, "train_loss": loss}
+        if valid is not None:
+            accuracy, valid_loss = _score(classifier, valid)
+            record |= {"valid_accuracy": accuracy, "valid_loss": valid_loss}
+            if best is None or (accuracy, -valid_loss) > best:
+                best, stale = (accuracy, -valid_loss), 0
+                best_state = {k: v.detach().clone() for k, v in classifier.model.named_parameters() if v.requires_grad}
+            else:
+                stale += 1
+        history.append(record)
+        if valid is not None and stale >= settings.patience:
+            break
+    classifier.model.eval()
+    if best_state:
+        classifier.model.load_state_dict(best_state, strict=False)
+    info: dict[str, Any] = {
+        "epochs_planned": epochs,
+        "epochs_run": len(history),
+        "history": history,
+        "n_train_used": len(train),
+        "n_valid_used": len(valid) if valid is not None else 0,
+    }
+    if valid is not None and len(valid) >= 10:
+        info["temperature"] = classifier.temperature = _temperature(classifier, valid)
+    if best is not None:
+        info["valid_accuracy"] = best[0]
+    return info
+
+
+def _optimizer(
+    model: nn.Module, settings: TrainSettings, total: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW with the body and the head at their own learning rates; linear warm-up, then linear decay to 0."""
+    head_params = list(model.head.parameters())  # type: ignore[union-attr,operator]
     head_ids = {id(p) for p in head_params}
     body_params = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
     optimizer = torch.optim.AdamW(
         [{"params": body_params, "lr": settings.lr}, {"params": head_params, "lr": settings.head_lr}],
         weight_decay=settings.weight_decay,
     )
-    total = epochs * steps_per_epoch
     warmup = int(total * settings.warmup_ratio)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / max(1, warmup)) * max(0.0, (total - step) / max(1, total - warmup))
+        optimizer,
+        lambda step: min(1.0, (step + 1) / max(1, warmup)) * max(0.0, (total - step) / max(1, total - warmup)),
     )
-    best: tuple[float, float] | None = None
-    best_state: dict[str, torch.Tensor] = {}
-    history: list[dict[str, float]] = []
-    stale = 0
-    for epoch in range(epochs):
-        model.train()
-        order = rng.permutation(len(train))
-        losses = []
-        batches = range(0, len(train), settings.batch_size)
-        for start in track(batches, f"{what} epoch {epoch + 1}/{epochs}", total=len(batches)):
-            idx = order[start : start + settings.batch_size]
-            batch = classifier.tokenize([train.texts[i] for i in idx])
-            loss = nn.functional.cross_entropy(model(**batch), y[idx].to(batch["input_ids"].device))
-            optimizer.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], 1.0)
-            optimizer.step()
-            schedule.step()
-            losses.append(float(loss))
-        record = {"epoch": epoch + 1, "train_loss": float(np.mean(losses))}
-        if valid is not None:
-            accuracy, valid_loss = _score(classifier, valid)
-            record |= {"valid_accuracy": accuracy, "valid_loss": valid_loss}
-            if best is None or (accuracy, -valid_loss) > best:
-                best, stale = (accuracy, -valid_loss), 0
-                best_state = {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
-            else:
-                stale += 1
-        history.append(record)
-        if valid is not None and stale >= settings.patience:
-            break
-    model.eval()
-    if best_state:
-        model.load_state_dict(best_state, strict=False)
-    info: dict[str, Any] = {"epochs_planned": epochs, "epochs_run": len(history), "history": history,
-                            "n_train_used": len(train), "n_valid_used": len(valid) if valid is not None else 0}
-    if valid is not None and len(valid) >= 10:
-        info["temperature"] = classifier.temperature = _temperature(classifier, valid)
-    if best is not None:
-        info["valid_accuracy"] = best[0]
-    return info
+    return optimizer, schedule
+
+
+def _train_epoch(
+    classifier: EncoderClassifier,
+    train: LabeledTexts,
+    y: torch.Tensor,
+    order: np.ndarray[Any, Any],
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LambdaLR,
+    batch_size: int,
+    description: str,
+) -> float:
+    """One pass over ``train`` in ``order``; returns the mean training loss."""
+    model = classifier.model
+    model.train()
+    losses = []
+    batches = range(0, len(train), batch_size)
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for start in track(batches, description, total=len(batches)):
+        idx = order[start : start + batch_size]
+        batch = classifier.tokenize([train.texts[i] for i in idx])
+        loss = nn.functional.cross_entropy(model(**batch), y[idx].to(batch["input_ids"].device))
+        optimizer.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+    return float(np.mean(losses))
 
 
 def _score(classifier: EncoderClassifier, valid: LabeledTexts) -> tuple[float, float]:
@@ -137,7 +164,7 @@ def _score(classifier: EncoderClassifier, valid: LabeledTexts) -> tuple[float, f
 
 
 def _temperature(classifier: EncoderClassifier, valid: LabeledTexts) -> float:
-    from fmkit.evaluate.calibration import TemperatureScaler
+    from fmkit.evaluation.calibration import TemperatureScaler
 
     classifier.temperature = 1.0
     y = np.array([classifier.labels.index(lab) for lab in valid.labels])

@@ -74,9 +74,9 @@ def write_sentence_transformers_files(model_dir: Path, dim: int, pooling: str, n
 class PooledClassifier(nn.Module):
     """body -> pooled embedding [B, D] -> (optional L2 norm) -> linear head -> logits [B, C]."""
 
-    def __init__(self, body: nn.Module, n_classes: int, pooling: str = "mean", normalize: bool = False) -> None:
+    def __init__(self, body: Any, n_classes: int, pooling: str = "mean", normalize: bool = False) -> None:
         super().__init__()
-        self.body = body
+        self.body: Any = body  # a transformers PreTrainedModel (or a PEFT wrapper of one)
         dim = int(body.config.hidden_size)
         self.head = nn.Linear(dim, n_classes)
         self.pooling = pooling
@@ -114,7 +114,9 @@ class EncoderClassifier:
         self.temperature = temperature
 
     @classmethod
-    def from_encoder(cls, model_dir: Path, labels: Sequence[str], *, max_length: int = DEFAULT_MAX_LENGTH) -> EncoderClassifier:
+    def from_encoder(
+        cls, model_dir: Path, labels: Sequence[str], *, max_length: int = DEFAULT_MAX_LENGTH
+    ) -> EncoderClassifier:
         """A fresh classifier over the encoder in ``model_dir`` with a zero-initialised head."""
         from transformers import AutoModel, AutoTokenizer
 
@@ -165,7 +167,8 @@ class EncoderClassifier:
         logits = self.logits(texts, batch_size)
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+        probabilities: NDArray[np.float32] = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+        return probabilities
 
     def set_head(self, weight: NDArray[Any], bias: NDArray[Any]) -> None:
         with torch.no_grad():
@@ -191,8 +194,11 @@ class EncoderClassifier:
             "bias": self.model.head.bias.detach().cpu().contiguous(),
             "temperature": torch.tensor([self.temperature], dtype=torch.float32),
         }
-        metadata = {"pooling": self.model.pooling, "normalize": str(self.model.normalize).lower(),
-                    "max_length": str(self.max_length)}
+        metadata = {
+            "pooling": self.model.pooling,
+            "normalize": str(self.model.normalize).lower(),
+            "max_length": str(self.max_length),
+        }
         save_file(head, str(directory / "head.safetensors"), metadata=metadata)
 
     @classmethod
@@ -209,7 +215,9 @@ class EncoderClassifier:
                 raise ArtifactError(f"{directory} holds a LoRA adapter but its base model could not be resolved")
             from peft import PeftModel
 
-            body = PeftModel.from_pretrained(AutoModel.from_pretrained(base_dir), directory / "adapter").merge_and_unload()
+            body = PeftModel.from_pretrained(
+                AutoModel.from_pretrained(base_dir), directory / "adapter"
+            ).merge_and_unload()
             tokenizer = AutoTokenizer.from_pretrained(base_dir)
         else:
             body = AutoModel.from_pretrained(directory / "encoder")
@@ -220,9 +228,15 @@ class EncoderClassifier:
                 f"{directory}: head has shape {tuple(weight.shape)} but the manifest lists {len(labels)} labels over a "
                 f"{body.config.hidden_size}-d encoder; the artifact is mismatched, re-run `fmkit adapt`"
             )
-        model = PooledClassifier(body, len(labels), metadata.get("pooling", "mean"), metadata.get("normalize") == "true")
-        classifier = cls(model.to(device()).eval(), tokenizer, labels,
-                         max_length=int(metadata.get("max_length", DEFAULT_MAX_LENGTH)),
-                         temperature=float(head["temperature"][0]))
+        model = PooledClassifier(
+            body, len(labels), metadata.get("pooling", "mean"), metadata.get("normalize") == "true"
+        )
+        classifier = cls(
+            model.to(device()).eval(),
+            tokenizer,
+            labels,
+            max_length=int(metadata.get("max_length", DEFAULT_MAX_LENGTH)),
+            temperature=float(head["temperature"][0]),
+        )
         classifier.set_head(weight.numpy(), head["bias"].numpy())
         return classifier

@@ -33,14 +33,22 @@ class FinetuneConfig:
 
     def problems(self) -> list[str]:
         return _training_problems("finetune", self) + (
-            [] if self.finetune_head_init in ("probe", "zeros")
+            []
+            if self.finetune_head_init in ("probe", "zeros")
             else [f"finetune_head_init must be 'probe' or 'zeros', got {self.finetune_head_init!r}"]
         )
 
     def settings(self) -> TrainSettings:
-        return TrainSettings(self.finetune_lr, self.finetune_head_lr, self.finetune_epochs, self.finetune_batch_size,
-                             self.finetune_patience, self.finetune_warmup_ratio, self.finetune_weight_decay,
-                             self.finetune_valid_fraction)
+        return TrainSettings(
+            self.finetune_lr,
+            self.finetune_head_lr,
+            self.finetune_epochs,
+            self.finetune_batch_size,
+            self.finetune_patience,
+            self.finetune_warmup_ratio,
+            self.finetune_weight_decay,
+            self.finetune_valid_fraction,
+        )
 
 
 def _training_problems(prefix: str, config: Any) -> list[str]:
@@ -68,7 +76,7 @@ class Finetune:
     name = "finetune"
     summary = "full fine-tuning with a classification head (LP-FT init, early stopping)"
     paper = "Devlin et al., 2019, BERT; Kumar et al., 2022, LP-FT"
-    families = ("encoder",)
+    families: tuple[str, ...] = ("encoder",)
     config_type = FinetuneConfig
 
     def fit(self, job: FitJob, config: FinetuneConfig) -> Fitted:

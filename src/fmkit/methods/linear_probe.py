@@ -48,8 +48,9 @@ def fit_probe(
     min_count = int(np.bincount(y, minlength=n_classes).min())
     if c is None and min_count >= 3:
         folds = StratifiedKFold(n_splits=min(5, min_count), shuffle=True, random_state=seed)
-        search = GridSearchCV(LogisticRegression(max_iter=config.probe_max_iter), {"C": list(C_GRID)},
-                              cv=folds, scoring="neg_log_loss")
+        search = GridSearchCV(
+            LogisticRegression(max_iter=config.probe_max_iter), {"C": list(C_GRID)}, cv=folds, scoring="neg_log_loss"
+        )
         c = float(search.fit(embeddings, y).best_params_["C"])
     c = 10.0 if c is None else c
     model = LogisticRegression(C=c, max_iter=config.probe_max_iter, random_state=seed).fit(embeddings, y)
@@ -64,7 +65,7 @@ class LinearProbe:
     name = "linear-probe"
     summary = "logistic regression on frozen embeddings; fast, strong with tens of labels"
     paper = "Alain & Bengio, 2016, Understanding intermediate layers using linear classifier probes"
-    families = ("encoder",)
+    families: tuple[str, ...] = ("encoder",)
     config_type = LinearProbeConfig
 
     def fit(self, job: FitJob, config: LinearProbeConfig) -> Fitted:

@@ -49,15 +49,23 @@ class LoraConfig:
         return out
 
     def settings(self) -> TrainSettings:
-        return TrainSettings(self.lora_lr, self.lora_head_lr, self.lora_epochs, self.lora_batch_size,
-                             self.lora_patience, self.lora_warmup_ratio, self.lora_weight_decay, self.lora_valid_fraction)
+        return TrainSettings(
+            self.lora_lr,
+            self.lora_head_lr,
+            self.lora_epochs,
+            self.lora_batch_size,
+            self.lora_patience,
+            self.lora_warmup_ratio,
+            self.lora_weight_decay,
+            self.lora_valid_fraction,
+        )
 
 
 class Lora:
     name = "lora"
     summary = "LoRA adapters (PEFT) on a frozen encoder plus a head; saved merged or as an adapter"
     paper = "Hu et al., 2021, LoRA: Low-Rank Adaptation of Large Language Models"
-    families = ("encoder",)
+    families: tuple[str, ...] = ("encoder",)
     config_type = LoraConfig
 
     def fit(self, job: FitJob, config: LoraConfig) -> Fitted:
@@ -76,8 +84,16 @@ class Lora:
                 f"lora_target_modules {missing} do not exist in {job.card.id}; modules include "
                 f"{sorted(n for n in names if n and not n.isdigit())[:20]}"
             )
-        peft_config = PeftLoraConfig(r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                                     target_modules=list(config.lora_target_modules), bias="none")
+        import torch
+
+        torch.manual_seed(job.seed)  # the adapters' random initialisation
+        peft_config = PeftLoraConfig(
+            r=config.lora_rank,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules=list(config.lora_target_modules),
+            bias="none",
+        )
         classifier.model.body = get_peft_model(classifier.model.body, peft_config)
         trainable = sum(p.numel() for p in classifier.model.parameters() if p.requires_grad)
         info |= train_classifier(classifier, job, config.settings(), "lora")

@@ -6,6 +6,7 @@ from fmkit.errors import ConfigError
 from fmkit.methods.protocol import Method
 
 _METHODS: dict[str, Method] = {}
+BUILTIN_MODULES = ("zero_shot", "linear_probe", "finetune", "lora")
 
 
 def register(method: Method) -> Method:
@@ -28,5 +29,8 @@ def names() -> list[str]:
 
 
 def _load_builtins() -> None:
-    # Importing the modules runs their register() calls; import order is the listing order.
-    from fmkit.methods import finetune, linear_probe, lora, zero_shot  # noqa: F401
+    """Import the built-in method modules; each runs its ``register`` call. This order is the listing order."""
+    import importlib
+
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"fmkit.methods.{module}")

@@ -39,11 +39,11 @@ class ZeroShot:
     name = "zero-shot"
     summary = "similarity between each text and a description of each label; no training"
     paper = "Yin et al., 2019, Benchmarking Zero-shot Text Classification"
-    families = ("encoder",)
+    families: tuple[str, ...] = ("encoder",)
     config_type = ZeroShotConfig
 
     def fit(self, job: FitJob, config: ZeroShotConfig) -> Fitted:
-        from fmkit.evaluate.calibration import TemperatureScaler
+        from fmkit.evaluation.calibration import TemperatureScaler
         from fmkit.methods.encoder_head import EncoderClassifier
 
         labels = job.train.classes
@@ -57,7 +57,8 @@ class ZeroShot:
             warnings.warn(
                 f"zero-shot compares texts with label descriptions, but the labels {list(labels)} are numbers; "
                 "pass zero_shot_descriptions or a --label-col with label names",
-                DataWarning, stacklevel=2,
+                DataWarning,
+                stacklevel=2,
             )
         descriptions = [config.zero_shot_template.format(description=given.get(lab, lab)) for lab in labels]
         classifier = EncoderClassifier.from_encoder(job.base_dir, labels)

@@ -36,7 +36,9 @@ def expected_calibration_error(proba: NDArray[np.float32], y_true: NDArray[np.in
     """ECE: the count-weighted mean |accuracy - confidence| over equal-width confidence bins."""
     bins = reliability(proba, y_true, n_bins)
     total = max(sum(bins.count), 1)
-    return float(sum(n * abs(a - c) for n, a, c in zip(bins.count, bins.accuracy, bins.confidence, strict=True)) / total)
+    return float(
+        sum(n * abs(a - c) for n, a, c in zip(bins.count, bins.accuracy, bins.confidence, strict=True)) / total
+    )
 
 
 class TemperatureScaler:

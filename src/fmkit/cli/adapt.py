@@ -1,0 +1,117 @@
+"""``fmkit adapt`` and ``fmkit methods``: adapt a foundation model to labeled data."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from fmkit.cli._output import emit_json, err, out
+
+
+def adapt(
+    data: Annotated[Path, typer.Option(help="Labeled training data: CSV, TSV, JSONL, Parquet or a `datasets` dir.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Artifact directory to create (must not exist).")],
+    model: Annotated[
+        str, typer.Option(help="Catalog id (see `fmkit models list`) or a local model dir.")
+    ] = "minilm-l6",
+    method: Annotated[str, typer.Option(help="Adaptation method (see `fmkit methods list`).")] = "linear-probe",
+    valid: Annotated[Path | None, typer.Option(help="Validation data for early stopping and calibration.")] = None,
+    text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Method option KEY=VALUE (repeatable).")] = None,
+    config: Annotated[Path | None, typer.Option(help="JSON/YAML file of method options.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing artifact at --out.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+) -> None:
+    """Adapt a foundation model to your labeled texts and write an artifact directory.
+
+    Example: fmkit adapt --data tickets.csv --model minilm-l6 --method lora --set lora_rank=16 --out runs/tickets
+    """
+    from fmkit.api import adapt as run_adapt
+    from fmkit.config import parse_assignments, read_config_file
+
+    options: dict[str, Any] = read_config_file(config) if config else {}
+    options |= parse_assignments(set_ or [])
+    err.print(f"adapting [bold]{model}[/bold] with [bold]{method}[/bold] on {data} ...")
+    result = run_adapt(
+        data,
+        model=model,
+        method=method,
+        out=out_dir,
+        valid=valid,
+        config=options,
+        text_col=text_col,
+        label_col=label_col,
+        seed=seed,
+        overwrite=overwrite,
+    )
+    manifest = result.manifest
+    if as_json:
+        emit_json({"path": str(result.path), **manifest})
+        return
+    out.print(
+        f"wrote {result.path}  ({len(result.labels)} labels, {manifest['data']['n_train']} examples, "
+        f"{manifest['metrics']['train_seconds']:.1f} s)"
+    )
+    out.print(f"next: fmkit eval {result.path} --data HOLDOUT.csv --report report.html")
+
+
+methods_app = typer.Typer(no_args_is_help=True, help="The adaptation methods and their options.")
+
+
+@methods_app.command("list")
+def list_methods(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the registered adaptation methods.
+
+    Example: fmkit methods list
+    """
+    from fmkit.methods import registry
+
+    rows: list[dict[str, Any]] = [
+        {"name": m.name, "summary": m.summary, "paper": m.paper, "families": list(m.families)}
+        for m in map(registry.get, registry.names())
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="adaptation methods")
+    for column in ("name", "summary", "reference"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], row["summary"], row["paper"])
+    out.print(table)
+
+
+@methods_app.command("show")
+def show_method(
+    name: Annotated[str, typer.Argument(help="A method name, e.g. lora.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a method's options (use them with `fmkit adapt --set KEY=VALUE`).
+
+    Example: fmkit methods show lora
+    """
+    from fmkit.methods import registry
+
+    method = registry.get(name)
+    hints = typing.get_type_hints(method.config_type)
+    fields: list[dict[str, Any]] = [
+        {"name": f.name, "type": str(hints[f.name]).replace("typing.", ""), "default": f.default}
+        for f in dataclasses.fields(method.config_type)
+    ]
+    if as_json:
+        emit_json({"name": method.name, "summary": method.summary, "paper": method.paper, "options": fields})
+        return
+    out.print(f"[bold]{method.name}[/bold]: {method.summary}\nreference: {method.paper}")
+    table = Table()
+    for column in ("option", "type", "default"):
+        table.add_column(column)
+    for f in fields:
+        table.add_row(f["name"], f["type"], repr(f["default"]))
+    out.print(table)

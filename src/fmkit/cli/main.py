@@ -1,0 +1,77 @@
+"""The ``fmkit`` command: one typer app, one file per command group, errors as one line and an exit code.
+
+Exit codes: 0 success; 1 unexpected failure; 2 bad flag or config; 3 bad data; 4 model not available;
+5 bad artifact; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import warnings
+from typing import Any
+
+import typer
+
+from fmkit.cli import adapt as adapt_cmds
+from fmkit.cli import demo as demo_cmds
+from fmkit.cli import evaluate as eval_cmds
+from fmkit.cli import models as models_cmds
+
+app = typer.Typer(
+    name="fmkit",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Turn pretrained foundation models into production models: choose, adapt, evaluate, deploy, improve.",
+)
+app.add_typer(models_cmds.app, name="models")
+app.add_typer(adapt_cmds.methods_app, name="methods")
+app.command("adapt")(adapt_cmds.adapt)
+app.command("eval")(eval_cmds.eval_cmd)
+app.command("predict")(eval_cmds.predict)
+app.command("demo")(demo_cmds.demo)
+
+
+def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int, *args: Any, **kwargs: Any) -> None:
+    from fmkit.cli._output import err
+    from fmkit.data.validate import DataWarning
+
+    if issubclass(category, DataWarning):
+        err.print(f"[yellow]warning:[/yellow] {message}")
+
+
+def _quiet_libraries() -> None:
+    """The CLI shows its own progress; silence the libraries' bars and chatter (the library API leaves them)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    warnings.showwarning = _show_warning
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally-blocks (artifact clean-up) on kill
+    from fmkit.errors import FmkitError
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except FmkitError as exc:
+        from fmkit.cli._output import err
+
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        return 130
+    except typer.TyperException as exc:  # usage errors: unknown command, missing option, bad value
+        show = getattr(exc, "show", None)  # click's usage errors print themselves with the usage line
+        if callable(show):
+            show()
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    return 0
+
+
+def entry() -> None:  # pragma: no cover - console script
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""One conformance suite over every registered method: fit, save, load, predict, the same way for all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fmkit
+from fmkit.data import LabeledTexts, load_labeled
+from fmkit.methods import registry
+
+FAST = {"finetune": {"finetune_epochs": 4}, "lora": {"lora_epochs": 4}}
+QUALITY_FLOOR = 0.6  # 4 classes, chance is 0.25; every method clears 0.85 on the demo tickets with 8 labels
+
+
+@pytest.fixture(scope="module", params=registry.names())
+def fitted(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, few_tickets: LabeledTexts
+) -> tuple[str, fmkit.AdaptedModel, Path]:
+    method = request.param
+    out = tmp_path_factory.mktemp(method) / "artifact"
+    model = fmkit.adapt(few_tickets, method=method, out=out, config=FAST.get(method, {}), seed=0)
+    return method, model, out
+
+
+def test_artifact_is_complete(fitted: tuple[str, fmkit.AdaptedModel, Path], few_tickets: LabeledTexts) -> None:
+    method, model, out = fitted
+    manifest = json.loads((out / "fmkit.json").read_text())
+    assert manifest["method"] == method
+    assert manifest["labels"] == list(few_tickets.classes) == list(model.labels)
+    assert manifest["metrics"]["train_seconds"] > 0
+    assert all(name.endswith((".safetensors", ".json", ".txt", ".model")) for name in manifest["files"])
+
+
+def test_loaded_model_predicts_like_the_fitted_one(
+    fitted: tuple[str, fmkit.AdaptedModel, Path], tickets: dict[str, Path]
+) -> None:
+    _, model, out = fitted
+    test = load_labeled(str(tickets["test"]))
+    loaded = fmkit.load(out)
+    before, after = model.predict_proba(list(test.texts)), loaded.predict_proba(list(test.texts))
+    assert after.shape == (len(test), len(model.labels))
+    np.testing.assert_allclose(after.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(before, after, atol=1e-4)
+    assert loaded.predict(test.texts[0]) == [model.labels[int(after[0].argmax())]]
+
+
+def test_quality_floor(fitted: tuple[str, fmkit.AdaptedModel, Path], tickets: dict[str, Path]) -> None:
+    _, model, _ = fitted
+    result = fmkit.evaluate(model, tickets["test"])
+    assert result.accuracy >= QUALITY_FLOOR
+    assert 0.0 <= result.metrics["ece"] <= 1.0
+
+
+def test_predictions_do_not_depend_on_batching(fitted: tuple[str, fmkit.AdaptedModel, Path]) -> None:
+    _, model, _ = fitted
+    texts = ["my parcel never came", "refund please", "the app crashes", "reset my password", "x"]
+    np.testing.assert_allclose(
+        model.predict_proba(texts, batch_size=2), model.predict_proba(texts, batch_size=64), atol=1e-5
+    )
+    assert model.predict_proba([]).shape == (0, len(model.labels))
+
+
+def test_same_seed_same_model(fitted: tuple[str, fmkit.AdaptedModel, Path], few_tickets: LabeledTexts) -> None:
+    method, model, _ = fitted
+    again = fmkit.adapt(few_tickets, method=method, config=FAST.get(method, {}), seed=0)
+    texts = list(few_tickets.texts[:6])
+    np.testing.assert_allclose(model.predict_proba(texts), again.predict_proba(texts), atol=1e-4)
+
+
+def test_every_method_is_documented_and_offered_by_the_cli() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "methods.md").read_text()
+    from typer.testing import CliRunner
+
+    from fmkit.cli.main import app
+
+    listed = json.loads(CliRunner().invoke(app, ["methods", "list", "--json"]).output)
+    assert [m["name"] for m in listed] == registry.names()
+    for name in registry.names():
+        assert f"`{name}`" in docs, f"docs/methods.md does not describe {name}"
+        method = registry.get(name)
+        assert method.summary and method.paper and method.families
+
+
+def test_registry_rejects_duplicates_and_unknown_names() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(registry.get("lora"))
+    with pytest.raises(fmkit.ConfigError, match="unknown method 'magic'; expected one of zero-shot"):
+        registry.get("magic")
