@@ -14,7 +14,7 @@ from fmkit.artifacts import check_destination, read_manifest, write_artifact
 from fmkit.catalog import Catalog, ModelCard, resolve
 from fmkit.config import bind, to_dict
 from fmkit.data.labeled import LabeledTexts
-from fmkit.data.validate import load_labeled, warn_leakage
+from fmkit.data.validate import load_labeled, validate_labeled, warn_leakage
 from fmkit.errors import ArtifactError, ConfigError
 from fmkit.methods import FitJob, registry
 from fmkit.model import AdaptedModel
@@ -33,6 +33,7 @@ def adapt(
     text_col: str = "text",
     label_col: str = "label",
     seed: int = 0,
+    min_per_class: int = 2,
     overwrite: bool = False,
     parent: str | None = None,
     catalog: Catalog | None = None,
@@ -55,7 +56,7 @@ def adapt(
     out_path = Path(out).expanduser() if out is not None else None
     if out_path is not None:
         check_destination(out_path, overwrite)
-    train = _labeled(data, text_col, label_col)
+    train = _labeled(data, text_col, label_col, min_per_class=min_per_class)
     valid_data = _labeled(valid, text_col, label_col, known=train.classes) if valid is not None else None
     if valid_data is not None:
         warn_leakage(train, valid_data, "validation")
@@ -121,11 +122,17 @@ def training_hashes(model: AdaptedModel) -> NDArray[np.int64] | None:
 
 
 def _labeled(
-    data: str | Path | LabeledTexts, text_col: str, label_col: str, known: tuple[str, ...] | None = None
+    data: str | Path | LabeledTexts,
+    text_col: str,
+    label_col: str,
+    known: tuple[str, ...] | None = None,
+    min_per_class: int = 1,
 ) -> LabeledTexts:
-    if isinstance(data, LabeledTexts):
-        return data
-    return load_labeled(str(data), text_col=text_col, label_col=label_col, known_labels=known)
+    if isinstance(data, LabeledTexts):  # in-memory data gets the same checks as a file
+        return validate_labeled(data, known_labels=known, min_per_class=min_per_class)
+    return load_labeled(
+        str(data), text_col=text_col, label_col=label_col, known_labels=known, min_per_class=min_per_class
+    )
 
 
 def _numbers(info: dict[str, Any]) -> dict[str, float]:

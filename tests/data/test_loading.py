@@ -140,3 +140,12 @@ def test_jsonl_line_numbers_skip_blank_lines(tmp_path: Path) -> None:
     path.write_text(json.dumps(rows[0]) + "\n\n" + json.dumps(rows[1]) + "\n")
     with pytest.raises(DataError, match="at line 3"):
         load_labeled(str(path))
+
+
+def test_in_memory_data_gets_the_same_checks() -> None:
+    from fmkit.data.validate import validate_labeled
+
+    with pytest.raises(DataError, match=r"empty text .* at row 2"):
+        validate_labeled(LabeledTexts.of(["fine", " ", "ok"], ["a", "b", "b"]))
+    with pytest.raises(DataError, match=r"fewer than 2 examples: \{'a': 1\}"):
+        validate_labeled(LabeledTexts.of(["x", "y", "z"], ["a", "b", "b"]), min_per_class=2)

@@ -26,6 +26,7 @@ def adapt(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Method option KEY=VALUE (repeatable).")] = None,
     config: Annotated[Path | None, typer.Option(help="JSON/YAML file of method options.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    min_per_class: Annotated[int, typer.Option(help="Fewest examples a class may have (1 allows one-shot).")] = 2,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing artifact at --out.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
@@ -49,6 +50,7 @@ def adapt(
         text_col=text_col,
         label_col=label_col,
         seed=seed,
+        min_per_class=min_per_class,
         overwrite=overwrite,
     )
     manifest = result.manifest

@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     from fmkit.errors import FmkitError
 
     try:
-        app(args=argv, standalone_mode=False)
+        # Non-standalone typer returns the exit code of --help, of Ctrl-C (130) and of typer.Exit.
+        result = app(args=argv, standalone_mode=False)
     except FmkitError as exc:
         from fmkit.cli._output import err
 
@@ -68,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         return int(exc.exit_code)
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def entry() -> None:  # pragma: no cover - console script

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,25 @@ def validate_table(
     data = LabeledTexts(tuple(texts), tuple(labels), str(name))
     _warn_duplicates(table, data)
     return data
+
+
+def validate_labeled(
+    data: LabeledTexts,
+    *,
+    known_labels: Sequence[str] | None = None,
+    min_per_class: int = 1,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> LabeledTexts:
+    """Run the file checks on in-memory data (problems are reported by row number)."""
+    frame = pd.DataFrame({"text": list(data.texts), "label": list(data.labels) or [""] * len(data)})
+    table = Table(frame, Path(data.source))
+    return validate_table(
+        table,
+        known_labels=known_labels,
+        min_per_class=min_per_class,
+        max_chars=max_chars,
+        label_col="label" if data.labels else None,
+    )
 
 
 def warn_leakage(train: LabeledTexts, other: LabeledTexts, what: str = "evaluation") -> int:
