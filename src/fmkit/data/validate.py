@@ -41,9 +41,8 @@ def load_labeled(
     ``known_labels``: the labels a model was trained on; any other label in the file is an error.
     ``min_per_class``: the fewest examples a class may have (training data needs at least one).
     """
-    table = read_table(path)
     return validate_table(
-        table,
+        read_table(path),
         text_col=text_col,
         label_col=label_col,
         known_labels=known_labels,

@@ -9,11 +9,11 @@ enough of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods._loop import TrainSettings, init_head_from_probe, train_classifier
-from fmkit.methods.protocol import Adapted, FitJob, Fitted
+from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 
@@ -72,11 +72,10 @@ def _training_problems(prefix: str, config: Any) -> list[str]:
     return out
 
 
-class Finetune:
+class Finetune(EncoderMethod):
     name = "finetune"
     summary = "full fine-tuning with a classification head (LP-FT init, early stopping)"
     paper = "Devlin et al., 2019, BERT; Kumar et al., 2022, LP-FT"
-    families: tuple[str, ...] = ("encoder",)
     config_type = FinetuneConfig
 
     def fit(self, job: FitJob, config: FinetuneConfig) -> Fitted:
@@ -88,11 +87,6 @@ class Finetune:
             info["probe_c"] = init_head_from_probe(classifier, job.train, job.seed)
         info |= train_classifier(classifier, job, config.settings(), "finetune")
         return Fitted(classifier, info)
-
-    def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
-        from fmkit.methods.encoder_head import EncoderClassifier
-
-        return EncoderClassifier.load(directory, manifest["labels"], base_dir)
 
 
 register(Finetune())

@@ -9,13 +9,12 @@ head tensors of the artifact, never as a pickle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from fmkit.methods.protocol import Adapted, FitJob, Fitted
+from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
@@ -61,11 +60,10 @@ def fit_probe(
     return coef, intercept, c
 
 
-class LinearProbe:
+class LinearProbe(EncoderMethod):
     name = "linear-probe"
     summary = "logistic regression on frozen embeddings; fast, strong with tens of labels"
     paper = "Alain & Bengio, 2016, Understanding intermediate layers using linear classifier probes"
-    families: tuple[str, ...] = ("encoder",)
     config_type = LinearProbeConfig
 
     def fit(self, job: FitJob, config: LinearProbeConfig) -> Fitted:
@@ -77,11 +75,6 @@ class LinearProbe:
         weight, bias, c = fit_probe(classifier.embed(job.train.texts), y, len(labels), config, job.seed)
         classifier.set_head(weight, bias)
         return Fitted(classifier, {"probe_c": c})
-
-    def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
-        from fmkit.methods.encoder_head import EncoderClassifier
-
-        return EncoderClassifier.load(directory, manifest["labels"], base_dir)
 
 
 register(LinearProbe())

@@ -9,12 +9,12 @@ KB) that is applied to the catalog's base model at load time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods._loop import TrainSettings, init_head_from_probe, train_classifier
 from fmkit.methods.finetune import _training_problems
-from fmkit.methods.protocol import Adapted, FitJob, Fitted
+from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 
@@ -61,11 +61,10 @@ class LoraConfig:
         )
 
 
-class Lora:
+class Lora(EncoderMethod):
     name = "lora"
     summary = "LoRA adapters (PEFT) on a frozen encoder plus a head; saved merged or as an adapter"
     paper = "Hu et al., 2021, LoRA: Low-Rank Adaptation of Large Language Models"
-    families: tuple[str, ...] = ("encoder",)
     config_type = LoraConfig
 
     def fit(self, job: FitJob, config: LoraConfig) -> Fitted:
@@ -101,11 +100,6 @@ class Lora:
         if config.lora_merge:
             classifier.model.body = classifier.model.body.merge_and_unload()
         return Fitted(classifier, info)
-
-    def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
-        from fmkit.methods.encoder_head import EncoderClassifier
-
-        return EncoderClassifier.load(directory, manifest["labels"], base_dir)
 
 
 register(Lora())

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from fmkit.data.validate import DataWarning
-from fmkit.methods.protocol import Adapted, FitJob, Fitted
+from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 
@@ -35,11 +35,10 @@ class ZeroShotConfig:
         return []
 
 
-class ZeroShot:
+class ZeroShot(EncoderMethod):
     name = "zero-shot"
     summary = "similarity between each text and a description of each label; no training"
     paper = "Yin et al., 2019, Benchmarking Zero-shot Text Classification"
-    families: tuple[str, ...] = ("encoder",)
     config_type = ZeroShotConfig
 
     def fit(self, job: FitJob, config: ZeroShotConfig) -> Fitted:
@@ -71,11 +70,6 @@ class ZeroShot:
             classifier.temperature = TemperatureScaler().fit(classifier.logits(job.train.texts), y).temperature_
             info["temperature"] = classifier.temperature
         return Fitted(classifier, info)
-
-    def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
-        from fmkit.methods.encoder_head import EncoderClassifier
-
-        return EncoderClassifier.load(directory, manifest["labels"], base_dir)
 
 
 register(ZeroShot())
