@@ -29,6 +29,7 @@ def adapt(
     method: str = "linear-probe",
     out: str | Path | None = None,
     valid: str | Path | LabeledTexts | None = None,
+    unlabeled: str | Path | LabeledTexts | None = None,
     config: Mapping[str, Any] | None = None,
     text_col: str = "text",
     label_col: str = "label",
@@ -60,9 +61,16 @@ def adapt(
     valid_data = _labeled(valid, text_col, label_col, known=train.classes) if valid is not None else None
     if valid_data is not None:
         warn_leakage(train, valid_data, "validation")
+    pool = None
+    if unlabeled is not None:
+        pool = (
+            unlabeled
+            if isinstance(unlabeled, LabeledTexts)
+            else load_labeled(str(unlabeled), text_col=text_col, label_col=None)
+        )
     base_dir = resolve(card)
     started = time.perf_counter()
-    fitted = recipe.fit(FitJob(card, base_dir, train, valid_data, seed), settings)
+    fitted = recipe.fit(FitJob(card, base_dir, train, valid_data, seed, pool), settings)
     manifest = {
         "task": "classify",
         "method": method,
@@ -77,6 +85,7 @@ def adapt(
             "source": train.source,
             "n_train": len(train),
             "label_counts": train.counts(),
+            "unlabeled": {"source": pool.source, "n": len(pool)} if pool is not None else None,
         },
         "parent": parent,
     }

@@ -21,6 +21,9 @@ def adapt(
     ] = "minilm-l6",
     method: Annotated[str, typer.Option(help="Adaptation method (see `fmkit methods list`).")] = "linear-probe",
     valid: Annotated[Path | None, typer.Option(help="Validation data for early stopping and calibration.")] = None,
+    unlabeled: Annotated[
+        Path | None, typer.Option(help="Unlabeled texts (same --text-col) for methods that use them (self-train).")
+    ] = None,
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
     set_: Annotated[list[str] | None, typer.Option("--set", help="Method option KEY=VALUE (repeatable).")] = None,
@@ -46,6 +49,7 @@ def adapt(
         method=method,
         out=out_dir,
         valid=valid,
+        unlabeled=unlabeled,
         config=options,
         text_col=text_col,
         label_col=label_col,

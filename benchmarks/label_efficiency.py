@@ -1,0 +1,255 @@
+"""Label efficiency: every fmkit method vs TF-IDF + logistic regression vs the `setfit` package, same splits.
+
+For each dataset and N labels per class (8, 64) over 5 seeds, the same sampled training set goes to every
+candidate in the same run; accuracy (MCC x 100 for amazon_counterfactual_en, as in the SetFit paper),
+training wall-clock and peak memory are recorded. The `setfit` package (benchmark-only dependency:
+`pip install -c constraints.txt -e ".[bench]"`) runs its default recipe on the same bundled MiniLM.
+
+    python benchmarks/label_efficiency.py --dataset emotion --shots 8 --seeds 0 1 2 3 4
+    python benchmarks/label_efficiency.py --dataset sst5 --candidates contrastive setfit tfidf
+    python benchmarks/label_efficiency.py --plot-only
+
+Resumable: each finished run is stored in benchmarks/results/label_efficiency.json and skipped later.
+Test sets larger than 2,000 rows (ag_news, enron_spam) are scored on a fixed seeded 2,000-row sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("FMKIT_PROGRESS", "0")
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared" / "datasets"
+RESULTS = HERE / "results" / "label_efficiency.json"
+MAX_TEST = 2000
+FMKIT_METHODS = ("zero-shot", "linear-probe", "finetune", "lora", "contrastive", "self-train")
+CANDIDATES = (*FMKIT_METHODS, "tfidf", "setfit")
+# Published numbers quoted in each dataset's README / the issue: (setfit-minilm, setfit-mpnet) at N=8 and N=64.
+PUBLISHED: dict[str, dict[str, float | None]] = {
+    "ag_news": {"setfit_minilm_8": 83.1, "setfit_mpnet_8": 82.9, "setfit_mpnet_64": 88.0},
+    "emotion": {"setfit_minilm_8": 39.1, "setfit_mpnet_8": 48.8, "setfit_mpnet_64": 76.2},
+    "sst5": {"setfit_minilm_8": 29.8, "setfit_mpnet_8": 43.6, "setfit_mpnet_64": 51.9},
+    "enron_spam": {"setfit_mpnet_8": 90.1, "setfit_mpnet_64": 96.1},
+    "amazon_counterfactual_en": {"setfit_mpnet_8": 40.3, "setfit_mpnet_64": 61.9},
+    "sst2": {},
+}
+
+
+@dataclass
+class Split:
+    train: Any  # LabeledTexts: the pool labels are sampled from
+    test: Any
+    metric: str  # "accuracy" or "mcc"
+
+
+def load_dataset(name: str) -> Split:
+    from fmkit.data import LabeledTexts, load_labeled
+
+    folder = SHARED / name
+    if name == "enron_spam":
+        import io
+
+        import pandas as pd
+
+        frame = pd.read_csv(io.StringIO(gzip.decompress((folder / "enron_spam_all.csv.gz").read_bytes()).decode()))
+        frame = frame[frame["text"].str.strip().astype(bool)].sample(frac=1.0, random_state=0)
+        data = LabeledTexts.of(frame["text"].str.slice(0, 4000).tolist(), frame["label_text"].tolist(), str(folder))
+        return Split(data.subset(range(MAX_TEST, len(data))), data.subset(range(MAX_TEST)), "accuracy")
+    train_file = "train_10k.csv" if name == "ag_news" else "train.csv"
+    train = load_labeled(str(folder / train_file), label_col="label_text")
+    test = load_labeled(str(folder / "test.csv"), label_col="label_text", known_labels=train.classes)
+    if len(test) > MAX_TEST:
+        test = test.subset(np.sort(np.random.default_rng(0).choice(len(test), MAX_TEST, replace=False)))
+    return Split(train, test, "mcc" if name == "amazon_counterfactual_en" else "accuracy")
+
+
+def sample(split: Split, name: str, shots: int, seed: int) -> Any:
+    from fmkit.data import load_labeled, sample_per_class
+
+    folders = sorted((SHARED / "ag_news" / "16-shot").glob("seed*")) if name == "ag_news" else []
+    if folders and shots <= 16 and seed < len(folders):  # the published 16-shot folds, down-sampled
+        fold = load_labeled(str(folders[seed] / "train.csv"), label_col="label_text")
+        return sample_per_class(fold, shots, seed)
+    return sample_per_class(split.train, shots, seed)
+
+
+def score(metric: str, truth: list[str], predicted: list[str]) -> float:
+    from sklearn.metrics import accuracy_score, matthews_corrcoef
+
+    return 100 * float(matthews_corrcoef(truth, predicted) if metric == "mcc" else accuracy_score(truth, predicted))
+
+
+def run_fmkit(method: str, train: Any, pool: Any, test: Any, seed: int) -> list[str]:
+    import fmkit
+
+    model = fmkit.adapt(train, method=method, seed=seed, unlabeled=pool if method == "self-train" else None)
+    return model.predict(list(test.texts))
+
+
+def run_tfidf(train: Any, test: Any, seed: int) -> list[str]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+        LogisticRegression(C=10.0, max_iter=2000, random_state=seed),
+    )
+    model.fit(list(train.texts), list(train.labels))
+    return [str(p) for p in model.predict(list(test.texts))]
+
+
+def run_setfit(train: Any, test: Any, seed: int) -> list[str]:
+    """The setfit package's default recipe on the same bundled MiniLM (its own docs' quick-start arguments)."""
+    from datasets import Dataset
+    from setfit import SetFitModel, Trainer, TrainingArguments
+
+    from fmkit.catalog import Catalog, resolve
+
+    model = SetFitModel.from_pretrained(str(resolve(Catalog().get("minilm-l6"))))
+    data = Dataset.from_dict({"text": list(train.texts), "label": list(train.labels)})
+    args = TrainingArguments(seed=seed, report_to="none", show_progress_bar=False)
+    Trainer(model=model, args=args, train_dataset=data).train()
+    return [str(p) for p in model.predict(list(test.texts))]
+
+
+def run_candidate(candidate: str, train: Any, pool: Any, test: Any, seed: int) -> list[str]:
+    if candidate == "tfidf":
+        return run_tfidf(train, test, seed)
+    if candidate == "setfit":
+        return run_setfit(train, test, seed)
+    return run_fmkit(candidate, train, pool, test, seed)
+
+
+def measure(fn: Callable[[], list[str]]) -> tuple[list[str], float, float]:
+    from fmkit.evaluation.measure import PeakMemory
+
+    with PeakMemory(interval_s=0.05) as memory:
+        started = time.perf_counter()
+        predicted = fn()
+        seconds = time.perf_counter() - started
+    return predicted, seconds, memory.peak_mb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", nargs="*", default=list(PUBLISHED))
+    parser.add_argument("--shots", nargs="*", type=int, default=[8, 64])
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES), choices=CANDIDATES)
+    parser.add_argument("--plot-only", action="store_true")
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        raise SystemExit(f"skipped: {SHARED} is absent")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}}
+    if not args.plot_only:
+        for name in args.dataset:
+            split = load_dataset(name)
+            for shots in args.shots:
+                for seed in args.seeds:
+                    train = sample(split, name, shots, seed)
+                    pool = split.train.subset(np.flatnonzero(~np.isin(split.train.hashes(), train.hashes())))
+                    for candidate in args.candidates:
+                        key = f"{name}/{shots}/{seed}/{candidate}"
+                        if key in results["runs"]:
+                            continue
+                        fn = functools.partial(run_candidate, candidate, train, pool, split.test, seed)
+                        print(f"{key} ({len(train)} labels) ...", flush=True)
+                        predicted, seconds, peak = measure(fn)
+                        value = score(split.metric, list(split.test.labels), predicted)
+                        results["runs"][key] = {
+                            "score": value,
+                            "metric": split.metric,
+                            "seconds": round(seconds, 2),
+                            "peak_memory_mb": round(peak),
+                            "n_train": len(train),
+                        }
+                        print(f"  {split.metric} {value:.1f} in {seconds:.0f} s", flush=True)
+                        _save(results)
+    results["summary"] = summarise(results["runs"])
+    results["published"] = PUBLISHED
+    _save(results)
+    plot(results)
+
+
+def _save(results: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2))
+    tmp.replace(RESULTS)
+
+
+def summarise(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key, run in runs.items():
+        name, shots, _, candidate = key.split("/")
+        groups.setdefault(f"{name}/{shots}/{candidate}", []).append(run)
+    return {
+        key: {
+            "score_mean": float(np.mean([r["score"] for r in rs])),
+            "score_std": float(np.std([r["score"] for r in rs])),
+            "seconds_mean": float(np.mean([r["seconds"] for r in rs])),
+            "peak_memory_mb_mean": float(np.mean([r["peak_memory_mb"] for r in rs])),
+            "n_seeds": len(rs),
+        }
+        for key, rs in sorted(groups.items())
+    }
+
+
+def plot(results: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    summary = results["summary"]
+    for name in sorted({k.split("/")[0] for k in summary}):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+        for candidate in CANDIDATES:
+            rows = sorted(
+                (int(k.split("/")[1]), v)
+                for k, v in summary.items()
+                if k.startswith(f"{name}/") and k.endswith(f"/{candidate}")
+            )
+            if not rows:
+                continue
+            shots = [s for s, _ in rows]
+            left.errorbar(
+                shots,
+                [v["score_mean"] for _, v in rows],
+                yerr=[v["score_std"] for _, v in rows],
+                marker="o",
+                capsize=3,
+                label=candidate,
+            )
+            right.scatter([v["seconds_mean"] for _, v in rows], [v["score_mean"] for _, v in rows], label=candidate)
+        metric = "MCC x 100" if name == "amazon_counterfactual_en" else "accuracy (%)"
+        left.set_xscale("log", base=2)
+        left.set_xlabel("labels per class")
+        left.set_ylabel(metric)
+        left.set_title(f"{name}: {metric} vs labels")
+        left.legend(fontsize=7)
+        right.set_xscale("log")
+        right.set_xlabel("training wall-clock (s, 2 cores)")
+        right.set_title(f"{name}: {metric} vs seconds")
+        fig.tight_layout()
+        fig.savefig(RESULTS.parent / f"label_efficiency_{name}.png")
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()

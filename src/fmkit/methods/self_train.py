@@ -1,0 +1,114 @@
+"""self-train: grow the labeled set with confident pseudo-labels from an unlabeled pool, retrain, repeat.
+
+Reference: Yarowsky, 1995; Xie et al., 2020, "Self-training with Noisy Student"; for few-shot text
+classification with SetFit-style encoders, Schick & Schuetze, 2021 (iPET) show the same loop pays off.
+Each round fits the base method (``self_train_base``, default ``contrastive``) on the human labels plus
+the pseudo-labels chosen so far, scores the pool, and keeps for every class the same number of its most
+confident predictions above ``self_train_threshold`` (class balance keeps a dominant class from taking
+over). It stops after ``self_train_rounds`` or when a round changes less than 2 % of the pseudo-labels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fmkit.data.labeled import LabeledTexts
+from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods.protocol import FitJob, Fitted
+from fmkit.methods.registry import register
+
+STABLE = 0.02  # stop when fewer than this share of pseudo-labels change between rounds
+
+
+@dataclass(frozen=True)
+class SelfTrainConfig:
+    """Options of ``self-train``."""
+
+    self_train_base: str = "contrastive"  #: the method fit in every round
+    self_train_base_config: dict[str, str] | None = None  #: options of the base method (JSON mapping)
+    self_train_rounds: int = 2  #: pseudo-labeling rounds after the labeled-only fit
+    self_train_threshold: float = 0.8  #: lowest probability a pseudo-label may have
+    self_train_per_class: int | None = None  #: most pseudo-labels per class; None = 8 x the labels per class
+    self_train_pool_size: int = 4000  #: pool texts scored per round (a seeded sample of a larger pool)
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.self_train_base == "self-train":
+            out.append("self_train_base cannot be self-train itself; use contrastive, linear-probe, finetune or lora")
+        if not 1 <= self.self_train_rounds <= 10:
+            out.append(f"self_train_rounds must be between 1 and 10, got {self.self_train_rounds}")
+        if not 0 < self.self_train_threshold < 1:
+            out.append(f"self_train_threshold must be in (0, 1), got {self.self_train_threshold}")
+        if self.self_train_per_class is not None and self.self_train_per_class < 1:
+            out.append(f"self_train_per_class must be >= 1, got {self.self_train_per_class}")
+        if self.self_train_pool_size < 10:
+            out.append(f"self_train_pool_size must be >= 10, got {self.self_train_pool_size}")
+        return out
+
+
+def select_pseudo_labels(
+    proba: np.ndarray[Any, Any], labels: tuple[str, ...], threshold: float, per_class: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(pool indices, class ids): the same number k of most confident predictions for every class."""
+    predicted, confidence = proba.argmax(axis=1), proba.max(axis=1)
+    chosen = []
+    for c in range(len(labels)):
+        idx = np.flatnonzero((predicted == c) & (confidence >= threshold))
+        chosen.append(idx[np.argsort(-confidence[idx])])
+    k = min(per_class, *(len(idx) for idx in chosen))
+    index = np.concatenate([idx[:k] for idx in chosen]).astype(np.int64)
+    return index, predicted[index]
+
+
+class SelfTrain(EncoderMethod):
+    name = "self-train"
+    summary = "fits a base method, pseudo-labels an unlabeled pool (--unlabeled) where confident, refits"
+    paper = "Xie et al., 2020, Self-training with Noisy Student; Schick & Schuetze, 2021, iPET"
+    config_type = SelfTrainConfig
+
+    def fit(self, job: FitJob, config: SelfTrainConfig) -> Fitted:
+        from fmkit.config import bind
+        from fmkit.errors import ConfigError
+        from fmkit.methods import registry
+
+        if job.unlabeled is None or not len(job.unlabeled):
+            raise ConfigError("self-train learns from unlabeled texts: pass --unlabeled POOL.csv (a text column)")
+        base = registry.get(config.self_train_base)
+        base_config = bind(base.config_type, config.self_train_base_config or {}, where="self_train_base_config")
+        rng = np.random.default_rng(job.seed)
+        pool = job.unlabeled
+        if len(pool) > config.self_train_pool_size:
+            pool = pool.subset(np.sort(rng.choice(len(pool), config.self_train_pool_size, replace=False)))
+        pool = pool.subset(np.flatnonzero(~np.isin(pool.hashes(), job.train.hashes())))
+        labels = job.train.classes
+        per_class = config.self_train_per_class or 8 * min(job.train.counts().values())
+        fitted = base.fit(job, base_config)
+        rounds: list[dict[str, Any]] = []
+        previous: dict[int, int] = {}
+        for round_number in range(1, config.self_train_rounds + 1):
+            index, classes = select_pseudo_labels(
+                fitted.model.predict_proba(pool.texts), labels, config.self_train_threshold, per_class
+            )
+            current = dict(zip(index.tolist(), classes.tolist(), strict=True))
+            changed = sum(previous.get(i) != c for i, c in current.items()) + len(set(previous) - set(current))
+            change_rate = changed / max(len(current), 1)
+            rounds.append({"round": round_number, "pseudo_labels": len(current), "changed_share": change_rate})
+            if not current or (previous and change_rate < STABLE):
+                break
+            pseudo = LabeledTexts(
+                tuple(pool.texts[i] for i in index),
+                tuple(labels[c] for c in classes),
+                f"pseudo-labels of {pool.source}",
+            )
+            grown = LabeledTexts(job.train.texts + pseudo.texts, job.train.labels + pseudo.labels, job.train.source)
+            fitted = base.fit(dataclasses.replace(job, train=grown), base_config)
+            previous = current
+        info = {"base": base.name, "pool_scored": len(pool), "rounds": rounds, "base_info": fitted.info}
+        return Fitted(fitted.model, info)
+
+
+register(SelfTrain())

@@ -1,0 +1,37 @@
+"""self-train specifics: it needs a pool, it pseudo-labels in a class-balanced way, it records its rounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fmkit
+from fmkit.data import LabeledTexts
+from fmkit.methods.self_train import select_pseudo_labels
+
+
+def test_needs_an_unlabeled_pool(few_tickets: LabeledTexts) -> None:
+    with pytest.raises(fmkit.ConfigError, match="pass --unlabeled POOL.csv"):
+        fmkit.adapt(few_tickets, method="self-train", config={"self_train_base": "linear-probe"})
+
+
+def test_cannot_wrap_itself() -> None:
+    with pytest.raises(fmkit.ConfigError, match="cannot be self-train itself"):
+        fmkit.adapt(LabeledTexts.of(["a", "b"], ["x", "y"]), method="self-train", config={"self_train_base": "self-train"})
+
+
+def test_selection_is_class_balanced_and_confident() -> None:
+    proba = np.array([[0.95, 0.05], [0.9, 0.1], [0.99, 0.01], [0.2, 0.8], [0.1, 0.9], [0.6, 0.4]])
+    index, classes = select_pseudo_labels(proba, ("a", "b"), threshold=0.8, per_class=10)
+    assert sorted(zip(index.tolist(), classes.tolist(), strict=True)) == [(0, 0), (2, 0), (3, 1), (4, 1)]
+
+
+def test_records_rounds_and_grows_the_training_set(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+    config = {"self_train_base": "linear-probe", "self_train_rounds": 2, "self_train_per_class": 20}
+    model = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"])
+    rounds = model.manifest["fit_info"]["rounds"]
+    assert rounds[0]["pseudo_labels"] > 0 and rounds[0]["pseudo_labels"] % len(model.labels) == 0
+    assert model.manifest["data"]["unlabeled"]["n"] == 240
+    assert model.manifest["data"]["n_train"] == len(few_tickets)
