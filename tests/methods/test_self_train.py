@@ -19,7 +19,9 @@ def test_needs_an_unlabeled_pool(few_tickets: LabeledTexts) -> None:
 
 def test_cannot_wrap_itself() -> None:
     with pytest.raises(fmkit.ConfigError, match="cannot be self-train itself"):
-        fmkit.adapt(LabeledTexts.of(["a", "b"], ["x", "y"]), method="self-train", config={"self_train_base": "self-train"})
+        fmkit.adapt(
+            LabeledTexts.of(["a", "b"], ["x", "y"]), method="self-train", config={"self_train_base": "self-train"}
+        )
 
 
 def test_selection_is_class_balanced_and_confident() -> None:
