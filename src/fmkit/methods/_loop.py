@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from fmkit._progress import track
+from fmkit._progress import Bar, bar
 from fmkit.data.labeled import LabeledTexts
 from fmkit.data.splits import stratified_split
 from fmkit.methods.encoder_head import EncoderClassifier
@@ -76,23 +76,26 @@ def train_classifier(classifier: EncoderClassifier, job: FitJob, settings: Train
     best_state: dict[str, torch.Tensor] = {}
     history: list[dict[str, float]] = []
     stale = 0
-    for epoch in range(epochs):
-        order = rng.permutation(len(train))
-        loss = _train_epoch(
-            classifier, train, y, order, optimizer, schedule, settings.batch_size, f"{what} epoch {epoch + 1}/{epochs}"
-        )
-        record = {"epoch": epoch + 1, "train_loss": loss}
-        if valid is not None:
-            accuracy, valid_loss = _score(classifier, valid)
-            record |= {"valid_accuracy": accuracy, "valid_loss": valid_loss}
-            if best is None or (accuracy, -valid_loss) > best:
-                best, stale = (accuracy, -valid_loss), 0
-                best_state = {k: v.detach().clone() for k, v in classifier.model.named_parameters() if v.requires_grad}
-            else:
-                stale += 1
-        history.append(record)
-        if valid is not None and stale >= settings.patience:
-            break
+    with bar(what, total=epochs * math.ceil(len(train) / settings.batch_size)) as progress:
+        for epoch in range(epochs):
+            last = f" (loss {history[-1]['train_loss']:.3f})" if history else ""
+            progress.describe(f"{what} epoch {epoch + 1}/{epochs}{last}")
+            order = rng.permutation(len(train))
+            loss = _train_epoch(classifier, train, y, order, optimizer, schedule, settings.batch_size, progress)
+            record = {"epoch": epoch + 1, "train_loss": loss}
+            if valid is not None:
+                accuracy, valid_loss = _score(classifier, valid)
+                record |= {"valid_accuracy": accuracy, "valid_loss": valid_loss}
+                if best is None or (accuracy, -valid_loss) > best:
+                    best, stale = (accuracy, -valid_loss), 0
+                    best_state = {
+                        k: v.detach().clone() for k, v in classifier.model.named_parameters() if v.requires_grad
+                    }
+                else:
+                    stale += 1
+            history.append(record)
+            if valid is not None and stale >= settings.patience:
+                break
     classifier.model.eval()
     if best_state:
         classifier.model.load_state_dict(best_state, strict=False)
@@ -137,7 +140,7 @@ def _train_epoch(
     optimizer: torch.optim.Optimizer,
     schedule: torch.optim.lr_scheduler.LambdaLR,
     batch_size: int,
-    description: str,
+    progress: Bar,
 ) -> float:
     """One pass over ``train`` in ``order``; returns the mean training loss."""
     model = classifier.model
@@ -145,7 +148,7 @@ def _train_epoch(
     losses = []
     batches = range(0, len(train), batch_size)
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    for start in track(batches, description, total=len(batches)):
+    for start in batches:
         idx = order[start : start + batch_size]
         batch = classifier.tokenize([train.texts[i] for i in idx])
         loss = nn.functional.cross_entropy(model(**batch), y[idx].to(batch["input_ids"].device))
@@ -155,6 +158,7 @@ def _train_epoch(
         optimizer.step()
         schedule.step()
         losses.append(loss.item())
+        progress.advance()
     return float(np.mean(losses))
 
 
