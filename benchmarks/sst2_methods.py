@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,23 +27,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _results  # noqa: E402
+
 SST2 = HERE.parent.parent / "shared" / "datasets" / "sst2"
 RESULTS = HERE / "results" / "sst2_methods.json"
 PUBLISHED_FULL = 91.5
 SHOTS = (8, 64)
 SEEDS = (0, 1, 2)
 FULL_METHODS = ("finetune", "lora")
-
-
-def _load(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {"runs": {}}
-
-
-def _save(results: dict[str, Any]) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_suffix(".tmp")
-    tmp.write_text(json.dumps(results, indent=2))
-    tmp.replace(RESULTS)
 
 
 def _run(method: str, train: Any, valid: Any, seed: int, config: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +69,7 @@ def main() -> None:
 
     train = load_labeled(str(SST2 / "train.csv"), label_col="label_text")
     valid = load_labeled(str(SST2 / "validation.csv"), label_col="label_text", known_labels=train.classes)
-    results = _load(RESULTS)
+    results = _results.load(RESULTS)
     zero_shot = {
         "zero_shot_descriptions": {"negative": "a negative movie review", "positive": "a positive movie review"}
     }
@@ -109,10 +102,10 @@ def main() -> None:
             f"  accuracy {results['runs'][key]['accuracy']:.4f} in {results['runs'][key]['train_seconds']:.0f} s",
             flush=True,
         )
-        _save(results)
+        _results.save(RESULTS, results)
     results["summary"] = summarise(results["runs"])
     results["published_full_data_accuracy"] = PUBLISHED_FULL
-    _save(results)
+    _results.save(RESULTS, results)
     plot(results)
     print(json.dumps(results["summary"], indent=2))
 

@@ -19,29 +19,11 @@ def _enabled() -> bool:
 
 
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate ``items`` showing a rich progress bar on stderr when it is a terminal."""
-    if not _enabled():
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        yield from progress.track(items, total=total, description=description)
+    """Iterate ``items`` showing a progress bar on stderr when it is a terminal."""
+    with bar(description, total) as progress:
+        for item in items:
+            yield item
+            progress.advance()
 
 
 class Bar:
@@ -60,7 +42,7 @@ class Bar:
 
 
 @contextlib.contextmanager
-def bar(description: str, total: int) -> Iterator[Bar]:
+def bar(description: str, total: int | None) -> Iterator[Bar]:
     """One bar for a long loop whose description changes (e.g. epoch and loss of a training run)."""
     if not _enabled():
         yield Bar()

@@ -124,12 +124,18 @@ def _optimizer(
         [{"params": body_params, "lr": settings.lr}, {"params": head_params, "lr": settings.head_lr}],
         weight_decay=settings.weight_decay,
     )
-    warmup = int(total * settings.warmup_ratio)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
+    return optimizer, linear_schedule(optimizer, total, settings.warmup_ratio)
+
+
+def linear_schedule(
+    optimizer: torch.optim.Optimizer, total: int, warmup_ratio: float
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """Learning rate rising linearly over the first ``warmup_ratio`` of ``total`` steps, then falling to 0."""
+    warmup = int(total * warmup_ratio)
+    return torch.optim.lr_scheduler.LambdaLR(
         optimizer,
         lambda step: min(1.0, (step + 1) / max(1, warmup)) * max(0.0, (total - step) / max(1, total - warmup)),
     )
-    return optimizer, schedule
 
 
 def _train_epoch(

@@ -37,7 +37,7 @@ class ContrastiveConfig:
 
     contrastive_steps: int | None = None  #: optimiser steps; None = from the data size (see auto_steps)
     contrastive_batch_size: int = 32  #: examples per step, drawn class-balanced
-    contrastive_lr: float = 2e-5  #: learning rate of the encoder
+    contrastive_lr: float = 5e-5  #: learning rate of the encoder
     contrastive_loss: str = "cosine"  #: "cosine" (SetFit's pair loss) or "supcon" (Khosla et al., 2020)
     contrastive_temperature: float = 0.1  #: temperature of the supcon loss
     contrastive_warmup_ratio: float = 0.1
@@ -60,8 +60,12 @@ class ContrastiveConfig:
 
 
 def auto_steps(n_examples: int, batch_size: int) -> int:
-    """About 8 passes over the data, at least 40 and at most 300 steps."""
-    return min(300, max(40, math.ceil(8 * n_examples / batch_size)))
+    """About 4 passes over the data, at least 20 and at most 200 steps.
+
+    Chosen on the validation splits of emotion and SST-5 with 8 labels per class: 20 steps at lr 5e-5 scored
+    as 40 steps at 2e-5 (37.7 vs 37.6, 29.3 vs 29.8) in half the time.
+    """
+    return min(200, max(20, math.ceil(4 * n_examples / batch_size)))
 
 
 def balanced_batch(by_class: list[np.ndarray[Any, Any]], batch_size: int, rng: np.random.Generator) -> list[int]:
@@ -85,7 +89,7 @@ class Contrastive(EncoderMethod):
         import torch
 
         from fmkit._progress import track
-        from fmkit.methods._loop import init_head_from_probe
+        from fmkit.methods._loop import init_head_from_probe, linear_schedule
         from fmkit.methods.encoder_head import EncoderClassifier
 
         torch.manual_seed(job.seed)
@@ -96,10 +100,7 @@ class Contrastive(EncoderMethod):
         steps = config.contrastive_steps or auto_steps(len(job.train), config.contrastive_batch_size)
         body = classifier.model.body
         optimizer = torch.optim.AdamW(body.parameters(), lr=config.contrastive_lr, weight_decay=0.01)
-        warmup = int(steps * config.contrastive_warmup_ratio)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, (steps - s) / max(1, steps - warmup))
-        )
+        schedule = linear_schedule(optimizer, steps, config.contrastive_warmup_ratio)
         classifier.model.train()
         losses = []
         for _ in track(range(steps), "contrastive tuning", total=steps):
