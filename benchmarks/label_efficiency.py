@@ -20,6 +20,7 @@ import functools
 import gzip
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,8 +131,9 @@ def run_setfit(train: Any, test: Any, seed: int) -> tuple[list[str], float]:
     started = time.perf_counter()
     model = SetFitModel.from_pretrained(str(resolve(Catalog().get("minilm-l6"))))
     data = Dataset.from_dict({"text": list(train.texts), "label": list(train.labels)})
-    args = TrainingArguments(seed=seed, report_to="none", show_progress_bar=False)
-    Trainer(model=model, args=args, train_dataset=data).train()
+    with tempfile.TemporaryDirectory(prefix="setfit-") as output_dir:  # its checkpoints, never in the repo
+        args = TrainingArguments(output_dir=output_dir, seed=seed, report_to="none", show_progress_bar=False)
+        Trainer(model=model, args=args, train_dataset=data).train()
     seconds = time.perf_counter() - started
     return [str(p) for p in model.predict(list(test.texts))], seconds
 

@@ -61,13 +61,7 @@ def adapt(
     valid_data = _labeled(valid, text_col, label_col, known=train.classes) if valid is not None else None
     if valid_data is not None:
         warn_leakage(train, valid_data, "validation")
-    pool = None
-    if unlabeled is not None:
-        pool = (
-            unlabeled
-            if isinstance(unlabeled, LabeledTexts)
-            else load_labeled(str(unlabeled), text_col=text_col, label_col=None)
-        )
+    pool = _labeled(unlabeled, text_col, None) if unlabeled is not None else None
     base_dir = resolve(card)
     started = time.perf_counter()
     fitted = recipe.fit(FitJob(card, base_dir, train, valid_data, seed, pool), settings)
@@ -133,11 +127,14 @@ def training_hashes(model: AdaptedModel) -> NDArray[np.int64] | None:
 def _labeled(
     data: str | Path | LabeledTexts,
     text_col: str,
-    label_col: str,
+    label_col: str | None,
     known: tuple[str, ...] | None = None,
     min_per_class: int = 1,
 ) -> LabeledTexts:
+    """Validated data; ``label_col=None`` reads texts only (an unlabeled pool: any labels it has are dropped)."""
     if isinstance(data, LabeledTexts):  # in-memory data gets the same checks as a file
+        texts_only = label_col is None
+        data = LabeledTexts(data.texts, (), data.source) if texts_only else data
         return validate_labeled(data, known_labels=known, min_per_class=min_per_class)
     return load_labeled(
         str(data), text_col=text_col, label_col=label_col, known_labels=known, min_per_class=min_per_class

@@ -37,3 +37,9 @@ def test_records_rounds_and_grows_the_training_set(few_tickets: LabeledTexts, ti
     assert rounds[0]["pseudo_labels"] > 0 and rounds[0]["pseudo_labels"] % len(model.labels) == 0
     assert model.manifest["data"]["unlabeled"]["n"] == 240
     assert model.manifest["data"]["n_train"] == len(few_tickets)
+
+
+def test_in_memory_pool_is_validated_like_a_file(few_tickets: LabeledTexts) -> None:
+    pool = LabeledTexts.of(["a fine text", "   "])
+    with pytest.raises(fmkit.DataError, match=r"empty text .* at row 2"):
+        fmkit.adapt(few_tickets, method="self-train", unlabeled=pool, config={"self_train_base": "linear-probe"})

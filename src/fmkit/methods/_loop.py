@@ -71,12 +71,13 @@ def train_classifier(classifier: EncoderClassifier, job: FitJob, settings: Train
     train, valid = split_for_training(job, settings.valid_fraction)
     y = torch.tensor([classifier.labels.index(lab) for lab in train.labels])
     epochs = settings.epochs or auto_epochs(len(train), settings.batch_size)
-    optimizer, schedule = _optimizer(classifier.model, settings, epochs * math.ceil(len(train) / settings.batch_size))
+    total_steps = epochs * math.ceil(len(train) / settings.batch_size)
+    optimizer, schedule = _optimizer(classifier.model, settings, total_steps)
     best: tuple[float, float] | None = None
     best_state: dict[str, torch.Tensor] = {}
     history: list[dict[str, float]] = []
     stale = 0
-    with bar(what, total=epochs * math.ceil(len(train) / settings.batch_size)) as progress:
+    with bar(what, total=total_steps) as progress:
         for epoch in range(epochs):
             last = f" (loss {history[-1]['train_loss']:.3f})" if history else ""
             progress.describe(f"{what} epoch {epoch + 1}/{epochs}{last}")

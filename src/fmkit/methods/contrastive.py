@@ -11,7 +11,7 @@ Where this differs from the ``setfit`` package, on purpose:
 - positive and negative pairs are weighted equally within each batch (SetFit oversamples to balance them);
 - the number of steps scales with the data (classes x examples), capped, instead of a fixed number of
   pairs per example (which made a 77-class set take hours on 2 cores);
-- the head is the cross-validated logistic regression of ``linear-probe`` with temperature calibration.
+- the head is the cross-validated logistic regression of ``linear-probe``.
 
 Dimension letters: B batch, D embedding width.
 """
