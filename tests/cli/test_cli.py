@@ -21,6 +21,7 @@ COMMANDS = [
     ["eval"],
     ["predict"],
     ["demo"],
+    ["choose"],
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fmkit.data import LabeledTexts, sample_per_class, stratified_split
+from fmkit.data import LabeledTexts, sample_per_class, stratified_sample, stratified_split
 from fmkit.errors import DataError
 
 DATA = LabeledTexts.of([f"text {i}" for i in range(30)], ["a"] * 20 + ["b"] * 9 + ["c"])
@@ -18,6 +18,13 @@ def test_stratified_split_is_seeded_and_keeps_every_class_in_train() -> None:
     assert valid.counts() == {"a": 4, "b": 2}
     assert not set(train.texts) & set(valid.texts)
     assert len(train) + len(valid) == len(DATA)
+
+
+def test_stratified_sample_keeps_proportions_and_rare_classes() -> None:
+    sample = stratified_sample(DATA, 15, seed=0)
+    assert sample.counts() == {"a": 10, "b": 4, "c": 1}  # c has only one example: it is kept
+    assert sample == stratified_sample(DATA, 15, seed=0)
+    assert stratified_sample(DATA, 100, seed=0) is DATA
 
 
 def test_sample_per_class() -> None:

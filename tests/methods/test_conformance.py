@@ -17,6 +17,7 @@ FAST: dict[str, dict[str, object]] = {
     "lora": {"lora_epochs": 4},
     "contrastive": {"contrastive_steps": 12},
     "self-train": {"self_train_base": "linear-probe", "self_train_rounds": 1},
+    "auto": {"auto_candidates": "zero-shot,linear-probe", "auto_folds": 2},
 }
 QUALITY_FLOOR = 0.6  # 4 classes, chance is 0.25; every method clears 0.85 on the demo tickets with 8 labels
 

@@ -65,7 +65,20 @@ def adapt(
         f"wrote {result.path}  ({len(result.labels)} labels, {manifest['data']['n_train']} examples, "
         f"{manifest['metrics']['train_seconds']:.1f} s)"
     )
+    _explain_auto(manifest.get("fit_info", {}))
     out.print(f"next: fmkit eval {result.path} --data HOLDOUT.csv --report report.html")
+
+
+def _explain_auto(info: dict[str, Any]) -> None:
+    """What ``auto`` picked, why, and what more labels would buy."""
+    if "auto_method" not in info:
+        return
+    out.print(f"auto picked [bold]{info['auto_method']}[/bold]: {info['auto_why']}", soft_wrap=True)
+    for step in info.get("label_budget", []):
+        out.print(
+            f"  label budget: {step['labels_to_add']} more labels ({step['per_class']} per class) -> "
+            f"about {100 * step['expected_accuracy']:.1f}% accuracy (estimated from the learning curve)"
+        )
 
 
 methods_app = typer.Typer(no_args_is_help=True, help="The adaptation methods and their options.")

@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from fmkit.cli import adapt as adapt_cmds
+from fmkit.cli import choose as choose_cmds
 from fmkit.cli import demo as demo_cmds
 from fmkit.cli import evaluate as eval_cmds
 from fmkit.cli import models as models_cmds
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 app.add_typer(models_cmds.app, name="models")
 app.add_typer(adapt_cmds.methods_app, name="methods")
+app.command("choose")(choose_cmds.choose)
 app.command("adapt")(adapt_cmds.adapt)
 app.command("eval")(eval_cmds.eval_cmd)
 app.command("predict")(eval_cmds.predict)

@@ -39,3 +39,18 @@ def sample_per_class(data: LabeledTexts, n_per_class: int, seed: int) -> Labeled
             )
         chosen += rng.choice(idx, size=n_per_class, replace=False).tolist()
     return data.subset(sorted(chosen))
+
+
+def stratified_sample(data: LabeledTexts, size: int, seed: int) -> LabeledTexts:
+    """About ``size`` examples in the data's class proportions, keeping at least 3 of every class (or all it has)."""
+    if len(data) <= size:
+        return data
+    rng = np.random.default_rng(seed)
+    labels = np.array(data.labels)
+    share = size / len(data)
+    chosen: list[int] = []
+    for label in data.classes:
+        idx = np.flatnonzero(labels == label)
+        quota = min(len(idx), max(3, round(len(idx) * share)))
+        chosen += rng.choice(idx, size=quota, replace=False).tolist()
+    return data.subset(sorted(chosen))

@@ -86,3 +86,35 @@ def confidence_png(confidence: Sequence[float], correct: Sequence[bool]) -> byte
     ax.set_title("Confidence of right and wrong predictions")
     ax.legend()
     return _png(fig)
+
+
+def pareto_png(
+    points: Sequence[tuple[str, float, float, float, bool, bool]],
+    budget_latency_ms: float | None = None,
+    picked: str | None = None,
+) -> bytes:
+    """Accuracy vs per-item latency of (name, accuracy, latency ms, memory MB, pareto, within budget) points.
+
+    Marker area follows peak memory; the Pareto front is the step line; the pick is ringed.
+    """
+    fig, ax = _figure(7.0, 4.6)
+    memory = np.array([p[3] for p in points], float)
+    sizes = 40 + 260 * (memory - memory.min()) / max(1.0, float(np.ptp(memory)))
+    for (name, accuracy, latency, mb, _, inside), size in zip(points, sizes, strict=True):
+        ax.scatter(latency, 100 * accuracy, s=size, alpha=0.75 if inside else 0.3, color="C0" if inside else "grey")
+        ax.annotate(
+            f"{name} ({mb:.0f} MB)", (latency, 100 * accuracy), fontsize=7, xytext=(4, 4), textcoords="offset points"
+        )
+        if name == picked:
+            ax.scatter(latency, 100 * accuracy, s=size + 180, facecolors="none", edgecolors="C3", linewidths=2)
+    front = sorted((p[2], 100 * p[1]) for p in points if p[4])
+    if front:
+        ax.step([f[0] for f in front], [f[1] for f in front], where="post", color="C1", label="Pareto front")
+    if budget_latency_ms is not None:
+        ax.axvline(budget_latency_ms, color="C3", linestyle="--", label=f"latency budget {budget_latency_ms:g} ms")
+    ax.set_xscale("log")
+    ax.set_xlabel("latency per item, ms (log scale; marker area = peak memory)")
+    ax.set_ylabel("cross-validated accuracy (%)")
+    ax.set_title("fmkit choose: quality vs serving cost")
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)

@@ -6,7 +6,7 @@ from fmkit.errors import ConfigError
 from fmkit.methods.protocol import Method
 
 _METHODS: dict[str, Method] = {}
-BUILTIN_MODULES = ("zero_shot", "linear_probe", "finetune", "lora", "contrastive", "self_train")
+BUILTIN_MODULES = ("zero_shot", "linear_probe", "finetune", "lora", "contrastive", "self_train", "auto")
 
 
 def register(method: Method) -> Method:

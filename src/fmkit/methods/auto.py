@@ -1,0 +1,161 @@
+"""auto: pick the method by cross-validation on the training data, say why, and plan the label budget.
+
+Every candidate is scored on the same stratified folds of the user's labeled data (nothing else is looked
+at). With a handful of labels per class these scores are noisy, so the pick starts from the method that is
+best at this label count in fmkit's label-efficiency benchmark (docs/benchmarks.md) and moves to another
+only when that one wins the paired cross-validation comparison by more than its standard error. The
+chosen method is then fitted on all the data. The learning curve of a probe on the same folds estimates
+what 2x, 4x and 8x the labels would buy (``fmkit.selection.curve``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fmkit._progress import track
+from fmkit.errors import ConfigError
+from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods.protocol import Adapted, FitJob, Fitted
+from fmkit.methods.registry import register
+
+CHEAP = ("zero-shot", "linear-probe")  # scored first: seconds, whatever the budget
+# lora trades accuracy for a small adapter and self-train did not beat its start in the benchmark, so both
+# are compared only when named (auto_candidates=...,lora,self-train)
+DEFAULT_CANDIDATES = ("zero-shot", "linear-probe", "contrastive", "finetune")
+FEW_LABELS = 32  # up to this many labels per class the benchmark's best is contrastive, above it finetune
+
+
+def prior_method(per_class: int) -> str:
+    """The method with the best average score at this label count in benchmarks/results/label_efficiency.json."""
+    return "contrastive" if per_class <= FEW_LABELS else "finetune"
+
+
+@dataclass(frozen=True)
+class AutoConfig:
+    """Options of ``auto``."""
+
+    auto_candidates: tuple[str, ...] = DEFAULT_CANDIDATES  #: methods to compare (self-train needs --unlabeled)
+    auto_folds: int = 3  #: cross-validation folds (fewer when the rarest class has fewer examples)
+    auto_budget_s: float | None = None  #: stop scoring more candidates after this many seconds; None = all
+    auto_max_cv: int = 600  #: cross-validate on a stratified sample of at most this many examples
+
+    def problems(self) -> list[str]:
+        from fmkit.methods import registry
+
+        out = []
+        known = [name for name in registry.names() if name != "auto"]
+        unknown = [name for name in self.auto_candidates if name not in known]
+        if unknown:
+            out.append(f"auto_candidates has unknown methods {unknown}; expected some of {', '.join(known)}")
+        if not self.auto_candidates:
+            out.append("auto_candidates is empty; name at least one method")
+        if not 2 <= self.auto_folds <= 10:
+            out.append(f"auto_folds must be between 2 and 10, got {self.auto_folds}")
+        if self.auto_budget_s is not None and self.auto_budget_s <= 0:
+            out.append(f"auto_budget_s must be > 0 seconds, got {self.auto_budget_s}")
+        if self.auto_max_cv < 20:
+            out.append(f"auto_max_cv must be >= 20, got {self.auto_max_cv}")
+        return out
+
+
+class Auto(EncoderMethod):
+    name = "auto"
+    summary = "picks among the methods by cross-validation on your labels, says why, plans the label budget"
+    paper = "Kohavi, 1995, cross-validation for model selection; Figueroa et al., 2012, learning-curve fitting"
+    config_type = AutoConfig
+
+    def fit(self, job: FitJob, config: AutoConfig) -> Fitted:
+        from fmkit.config import bind
+        from fmkit.data.splits import stratified_sample
+        from fmkit.methods import registry
+        from fmkit.selection.crossval import CVResult, cross_validate, method_fitter, stratified_folds
+
+        candidates = self._candidates(job, config)
+        per_class = min(job.train.counts().values())
+        cv_data = job.train
+        if len(cv_data) > config.auto_max_cv:
+            cv_data = stratified_sample(cv_data, config.auto_max_cv, job.seed)
+        cv_job = FitJob(job.card, job.base_dir, cv_data, None, job.seed, job.unlabeled)
+        folds = stratified_folds(cv_data, config.auto_folds, job.seed)
+        started = time.perf_counter()
+        results: dict[str, CVResult] = {}
+        skipped: list[str] = []
+        for name in track(candidates, "auto: cross-validating methods"):
+            over_budget = config.auto_budget_s is not None and time.perf_counter() - started > config.auto_budget_s
+            if over_budget and name not in CHEAP and results:
+                skipped.append(name)
+                continue
+            method = registry.get(name)
+            fit = method_fitter(method, bind(method.config_type, {}), cv_job)
+            results[name] = cross_validate(name, fit, cv_data, folds)
+        chosen, why = decide(results, prior_method(per_class), len(folds))
+        if skipped:
+            why += f"; not scored within auto_budget_s={config.auto_budget_s:g}: {', '.join(skipped)}"
+        method = registry.get(chosen)
+        fitted = method.fit(job, bind(method.config_type, {}))
+        info: dict[str, Any] = {
+            "auto_method": chosen,
+            "auto_why": why,
+            "auto_cv_accuracy": results[chosen].accuracy,
+            "auto_cv": {n: {"accuracy": r.accuracy, "seconds": round(r.seconds, 2)} for n, r in results.items()},
+            "auto_folds": len(folds),
+            "auto_skipped": skipped,
+            "label_budget": _label_budget(cv_job, folds, results[chosen].accuracy, per_class),
+            "chosen_info": fitted.info,
+        }
+        return Fitted(fitted.model, info)
+
+    def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
+        from fmkit.methods import registry
+
+        chosen = registry.get(manifest["fit_info"]["auto_method"])
+        return chosen.load(directory, manifest, base_dir)
+
+    @staticmethod
+    def _candidates(job: FitJob, config: AutoConfig) -> list[str]:
+        names = [n for n in config.auto_candidates if n != "self-train" or job.unlabeled is not None]
+        if not names:
+            raise ConfigError("auto has no candidate left: self-train needs --unlabeled POOL.csv; add other methods")
+        prior = prior_method(min(job.train.counts().values()))
+        # cheap ones first, then the prior, then the rest in the order given
+        return sorted(names, key=lambda n: (n not in CHEAP, n != prior, names.index(n)))
+
+
+def decide(results: dict[str, Any], prior: str, n_folds: int) -> tuple[str, str]:
+    """(chosen method, why): the best CV accuracy, unless it beats the prior by less than its standard error."""
+    ranked = sorted(results, key=lambda n: -results[n].accuracy)
+    best = ranked[0]
+    scores = ", ".join(f"{n} {100 * results[n].accuracy:.1f}" for n in ranked)
+    head = f"{n_folds}-fold cross-validated accuracy on your labels: {scores}"
+    if best == prior or prior not in results:
+        return best, f"{head}; {best} scored best"
+    gain, se = results[best].advantage(results[prior])
+    if gain <= se:
+        return prior, (
+            f"{head}; {best} leads {prior} by {100 * gain:.1f} points, within the comparison's standard error "
+            f"({100 * se:.1f}), so auto keeps {prior}, the best at this label count in fmkit's benchmark"
+        )
+    return best, f"{head}; {best} beats {prior} by {100 * gain:.1f} points (standard error {100 * se:.1f})"
+
+
+def _label_budget(job: FitJob, folds: Any, method_accuracy: float, per_class: int) -> list[dict[str, Any]]:
+    """Expected accuracy with more labels per class, from a probe learning curve on the same folds."""
+    from fmkit.methods.encoder_head import EncoderClassifier
+    from fmkit.selection.curve import plan_budget, probe_curve
+
+    labels = job.train.classes
+    y = np.array([labels.index(label) for label in job.train.labels])
+    embeddings = EncoderClassifier.from_encoder(job.base_dir, labels).embed(job.train.texts)
+    curve = probe_curve(embeddings, y, folds, job.seed)
+    if curve is None:
+        return []
+    cv_per_class = float(np.mean([np.bincount(y[train]).min() for train, _ in folds]))
+    return [p.to_dict() for p in plan_budget(curve, method_accuracy, cv_per_class, per_class, len(labels))]
+
+
+register(Auto())

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fmkit
+from fmkit.data import LabeledTexts
+from fmkit.errors import ConfigError
+from fmkit.methods.auto import decide, prior_method
+from fmkit.selection.crossval import CVResult
+
+
+def _result(name: str, correct: list[int]) -> CVResult:
+    flags = np.array(correct, bool)
+    return CVResult(name, flags, np.zeros((len(flags), 2), np.float32), 1.0)
+
+
+def test_prior_follows_the_label_count() -> None:
+    assert prior_method(8) == "contrastive"
+    assert prior_method(256) == "finetune"
+
+
+def test_a_lead_within_noise_keeps_the_prior() -> None:
+    results = {
+        "contrastive": _result("contrastive", [1, 1, 0, 1, 0, 1, 1, 0]),
+        "linear-probe": _result("linear-probe", [1, 1, 1, 1, 0, 1, 0, 1]),
+    }
+    chosen, why = decide(results, "contrastive", 3)
+    assert chosen == "contrastive"
+    assert "within the comparison's standard error" in why
+
+
+def test_a_clear_lead_overrides_the_prior() -> None:
+    results = {
+        "contrastive": _result("contrastive", [0] * 10 + [1] * 10),
+        "linear-probe": _result("linear-probe", [1] * 20),
+    }
+    chosen, why = decide(results, "contrastive", 3)
+    assert chosen == "linear-probe"
+    assert "beats contrastive by 50.0 points" in why
+
+
+def test_auto_picks_says_why_and_plans_the_budget(few_tickets: LabeledTexts, tmp_path: Path) -> None:
+    config = {"auto_candidates": "zero-shot,linear-probe", "auto_folds": 3}
+    model = fmkit.adapt(few_tickets, method="auto", config=config, out=tmp_path / "auto")
+    info = model.manifest["fit_info"]
+    assert info["auto_method"] in ("zero-shot", "linear-probe")
+    assert set(info["auto_cv"]) == {"zero-shot", "linear-probe"}
+    assert "zero-shot" in info["auto_why"] and "linear-probe" in info["auto_why"]
+    assert info["auto_method"] == max(info["auto_cv"], key=lambda n: info["auto_cv"][n]["accuracy"])
+    budget = info["label_budget"]
+    assert [b["per_class"] for b in budget] == [16, 32, 64]
+    expected = [b["expected_accuracy"] for b in budget]
+    assert info["auto_cv_accuracy"] <= expected[0] <= expected[1] <= expected[2] <= 1.0
+    loaded = fmkit.load(tmp_path / "auto")  # loads through the chosen method
+    texts = list(few_tickets.texts[:5])
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts), atol=1e-5)
+
+
+def test_budget_skips_expensive_candidates_but_scores_the_cheap_ones(few_tickets: LabeledTexts) -> None:
+    config = {"auto_candidates": "zero-shot,linear-probe,finetune", "auto_budget_s": 0.001}
+    model = fmkit.adapt(few_tickets, method="auto", config=config)
+    info = model.manifest["fit_info"]
+    assert info["auto_skipped"] == ["finetune"]
+    assert set(info["auto_cv"]) == {"zero-shot", "linear-probe"}
+    assert "auto_budget_s" in info["auto_why"]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"auto_candidates": "linear-probe,nope"}, "unknown methods"),
+        ({"auto_folds": 1}, "auto_folds must be between 2 and 10"),
+        ({"auto_budget_s": 0}, "auto_budget_s must be > 0"),
+    ],
+)
+def test_bad_config_is_refused_before_any_work(config: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        fmkit.adapt("does-not-exist.csv", method="auto", config=config)
+
+
+def test_self_train_alone_needs_a_pool(few_tickets: LabeledTexts) -> None:
+    with pytest.raises(ConfigError, match="self-train needs --unlabeled"):
+        fmkit.adapt(few_tickets, method="auto", config={"auto_candidates": "self-train"})
+
+
+def test_cli_prints_the_pick_the_reason_and_the_budget(
+    tickets: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fmkit.cli.main import main
+
+    args = ["adapt", "--data", str(tickets["few"]), "--method", "auto", "--out", str(tmp_path / "a")]
+    code = main([*args, "--set", "auto_candidates=zero-shot,linear-probe", "--set", "auto_folds=2"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "auto picked" in out and "2-fold cross-validated accuracy" in out
+    assert "label budget: 32 more labels (16 per class)" in out
