@@ -97,12 +97,19 @@ def score(metric: str, truth: list[str], predicted: list[str]) -> float:
     return 100 * float(matthews_corrcoef(truth, predicted) if metric == "mcc" else accuracy_score(truth, predicted))
 
 
+CHOSEN: dict[str, Any] = {}  # what auto picked in the last run
+
+
 def run_fmkit(method: str, train: Any, pool: Any, test: Any, seed: int) -> tuple[list[str], float]:
     import fmkit
 
     started = time.perf_counter()
     model = fmkit.adapt(train, method=method, seed=seed, unlabeled=pool if method == "self-train" else None)
     seconds = time.perf_counter() - started
+    if method == "auto":
+        CHOSEN["auto_method"] = model.manifest["fit_info"]["auto_method"]
+        CHOSEN["auto_why"] = model.manifest["fit_info"]["auto_why"]
+        CHOSEN["label_budget"] = model.manifest["fit_info"]["label_budget"]  # forecasts, checked against N=64
     return model.predict(list(test.texts)), seconds
 
 
@@ -164,7 +171,11 @@ def main() -> None:
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES), choices=CANDIDATES)
     parser.add_argument("--max-test", type=int, default=2500, help="score on a seeded sample of this many test rows")
     parser.add_argument("--plot-only", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="print the docs tables from the stored results")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(_results.load(RESULTS)))
+        return
     if not SHARED.is_dir():
         raise SystemExit(f"skipped: {SHARED} is absent")
     results = _results.load(RESULTS)
@@ -180,6 +191,7 @@ def main() -> None:
                         if key in results["runs"]:
                             continue
                         fn = functools.partial(run_candidate, candidate, train, pool, split.test, seed)
+                        CHOSEN.clear()
                         print(f"{key} ({len(train)} labels) ...", flush=True)
                         predicted, seconds, peak = measure(fn)
                         value = score(split.metric, list(split.test.labels), predicted)
@@ -190,6 +202,7 @@ def main() -> None:
                             "peak_memory_mb": round(peak),
                             "n_train": len(train),
                             "n_test": len(split.test),
+                            **CHOSEN,
                         }
                         print(f"  {split.metric} {value:.1f} in {seconds:.0f} s", flush=True)
                         _results.save(RESULTS, results)
@@ -214,6 +227,56 @@ def summarise(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
         }
         for key, rs in sorted(groups.items())
     }
+
+
+LABELS = {"tfidf": "tfidf + LR", "setfit": "setfit package"}
+SINGLE = ("zero-shot", "linear-probe", "finetune", "lora", "contrastive")  # auto is compared with these
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The docs/benchmarks.md tables: every candidate per dataset and N, then auto against the best single method."""
+    summary = summarise(results["runs"])
+    lines = [
+        "| dataset | N/class | candidate | score | seeds | training s | vs setfit time | peak MB | published |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    gaps = []
+    for name, quoted in PUBLISHED.items():
+        for shots in (8, 64):
+            rows = {k.split("/")[2]: v for k, v in summary.items() if k.startswith(f"{name}/{shots}/")}
+            if not rows:
+                continue
+            setfit_s = rows.get("setfit", {}).get("seconds_mean")
+            published = ", ".join(f"{k} {v}" for k, v in quoted.items() if k.endswith(f"_{shots}"))
+            for candidate in CANDIDATES:
+                if candidate not in rows:
+                    continue
+                v = rows[candidate]
+                ratio = f"{v['seconds_mean'] / setfit_s:.2f}x" if setfit_s and candidate != "setfit" else ""
+                lines.append(
+                    f"| {name} | {shots} | {LABELS.get(candidate, candidate)} | {v['score_mean']:.1f} ± "
+                    f"{v['score_std']:.1f} | {v['n_seeds']} | {v['seconds_mean']:.1f} | {ratio} | "
+                    f"{v['peak_memory_mb_mean']:,.0f} | {published if candidate == 'setfit' else ''} |"
+                )
+            singles = {c: rows[c]["score_mean"] for c in SINGLE if c in rows}
+            if "auto" in rows and singles:
+                best = max(singles, key=lambda c: singles[c])
+                chosen = [
+                    r.get("auto_method", "?")
+                    for k, r in results["runs"].items()
+                    if k.startswith(f"{name}/{shots}/") and k.endswith("/auto")
+                ]
+                gaps.append((name, shots, best, singles[best], rows["auto"]["score_mean"], chosen))
+    if gaps:
+        lines += ["", "| dataset | N/class | best single method | its score | auto | auto − best | auto picked |"]
+        lines.append("|---|---|---|---|---|---|---|")
+        for name, shots, best, best_score, auto_score, chosen in gaps:
+            picks = ", ".join(f"{c} ×{chosen.count(c)}" for c in sorted(set(chosen)))
+            gap = auto_score - best_score
+            lines.append(f"| {name} | {shots} | {best} | {best_score:.1f} | {auto_score:.1f} | {gap:+.1f} | {picks} |")
+        mean_gap = float(np.mean([a - b for _, _, _, b, a, _ in gaps]))
+        lines.append(f"| **mean** | | | | | **{mean_gap:+.1f}** | |")
+    return "\n".join(lines)
 
 
 def plot(results: dict[str, Any]) -> None:

@@ -54,12 +54,20 @@ def split_for_training(job: FitJob, valid_fraction: float) -> tuple[LabeledTexts
     return job.train, None
 
 
-def init_head_from_probe(classifier: EncoderClassifier, train: LabeledTexts, seed: int) -> float:
-    """LP-FT (Kumar et al., 2022): start the head from a linear probe so fine-tuning does not distort features."""
+def init_head_from_probe(
+    classifier: EncoderClassifier, train: LabeledTexts, seed: int, label_prior: bool = False
+) -> float:
+    """LP-FT (Kumar et al., 2022): start the head from a linear probe so fine-tuning does not distort features.
+
+    ``label_prior`` pulls the probe toward the zero-shot head of the label names (see ``_label_prior.py``).
+    """
+    from fmkit.methods._label_prior import label_prior as zero_shot_head
     from fmkit.methods.linear_probe import LinearProbeConfig, fit_probe
 
     y = np.array([classifier.labels.index(lab) for lab in train.labels])
-    weight, bias, c = fit_probe(classifier.embed(train.texts), y, len(classifier.labels), LinearProbeConfig(), seed)
+    embeddings = classifier.embed(train.texts)
+    prior = zero_shot_head(classifier, classifier.labels, embeddings, y) if label_prior else None
+    weight, bias, c = fit_probe(embeddings, y, len(classifier.labels), LinearProbeConfig(), seed, prior)
     classifier.set_head(weight, bias)
     return c
 

@@ -11,7 +11,9 @@ Where this differs from the ``setfit`` package, on purpose:
 - positive and negative pairs are weighted equally within each batch (SetFit oversamples to balance them);
 - the number of steps scales with the data (classes x examples), capped, instead of a fixed number of
   pairs per example (which made a 77-class set take hours on 2 cores);
-- the head is the cross-validated logistic regression of ``linear-probe``.
+- the head is the cross-validated logistic regression of ``linear-probe``, pulled toward the zero-shot head of
+  the label names (``_label_prior.py``): where the names are informative, the few labels correct them
+  instead of starting from nothing.
 
 Dimension letters: B batch, D embedding width.
 """
@@ -41,6 +43,7 @@ class ContrastiveConfig:
     contrastive_loss: str = "cosine"  #: "cosine" (SetFit's pair loss) or "supcon" (Khosla et al., 2020)
     contrastive_temperature: float = 0.1  #: temperature of the supcon loss
     contrastive_warmup_ratio: float = 0.1
+    contrastive_label_prior: bool = True  #: pull the head toward the label names' zero-shot head (not numbers)
 
     def problems(self) -> list[str]:
         out = []
@@ -116,7 +119,7 @@ class Contrastive(EncoderMethod):
             schedule.step()
             losses.append(loss.item())
         classifier.model.eval()
-        c = init_head_from_probe(classifier, job.train, job.seed)
+        c = init_head_from_probe(classifier, job.train, job.seed, config.contrastive_label_prior)
         info = {"steps": steps, "probe_c": c, "loss_first": losses[0], "loss_last": float(np.mean(losses[-10:]))}
         return Fitted(classifier, info)
 

@@ -2,8 +2,10 @@
 
 Reference: Alain & Bengio, 2016, "Understanding intermediate layers using linear classifier probes"; as
 used for sentence encoders by SentEval (Conneau & Kiela, 2018). The regularisation strength is chosen by
-stratified cross-validation when every class has at least 3 examples. The coefficients are stored as the
-head tensors of the artifact, never as a pickle.
+stratified cross-validation when every class has at least 3 examples. By default the regression is pulled
+toward the zero-shot head built from the label names instead of toward zero (``_label_prior.py``), so a
+handful of labels corrects what the names say rather than starting from nothing. The coefficients are
+stored as the head tensors of the artifact, never as a pickle.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+PRIOR_C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class LinearProbeConfig:
 
     probe_c: float | None = None  #: inverse regularisation strength; None = chosen by cross-validation
     probe_max_iter: int = 2000  #: solver iterations
+    probe_label_prior: bool = True  #: regularise toward the zero-shot head of the label names (not numbers)
 
     def problems(self) -> list[str]:
         out = []
@@ -37,10 +41,25 @@ class LinearProbeConfig:
 
 
 def fit_probe(
-    embeddings: NDArray[np.float32], y: NDArray[np.int64], n_classes: int, config: LinearProbeConfig, seed: int
+    embeddings: NDArray[np.float32],
+    y: NDArray[np.int64],
+    n_classes: int,
+    config: LinearProbeConfig,
+    seed: int,
+    prior: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], float]:
-    """Logistic regression -> (weight [C, D], bias [C], chosen C) such that softmax(x W^T + b) = its predict_proba."""
+    """Logistic regression -> (weight [C, D], bias [C], chosen C) such that softmax(x W^T + b) = its predict_proba.
+
+    With ``prior`` (a zero-shot head [C, D]) the regression is regularised toward it instead of toward zero.
+    """
     from sklearn.linear_model import LogisticRegression
+
+    if prior is not None:
+        from fmkit.methods._label_prior import choose_c, fit_toward
+
+        c_prior = config.probe_c or choose_c(embeddings, y, prior, PRIOR_C_GRID, seed)
+        weight, bias = fit_toward(embeddings, y, prior, c_prior, config.probe_max_iter)
+        return weight, bias, c_prior
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     c = config.probe_c
@@ -67,14 +86,17 @@ class LinearProbe(EncoderMethod):
     config_type = LinearProbeConfig
 
     def fit(self, job: FitJob, config: LinearProbeConfig) -> Fitted:
+        from fmkit.methods._label_prior import label_prior
         from fmkit.methods.encoder_head import EncoderClassifier
 
         labels = job.train.classes
         classifier = EncoderClassifier.from_encoder(job.base_dir, labels)
         y = np.array([labels.index(lab) for lab in job.train.labels])
-        weight, bias, c = fit_probe(classifier.embed(job.train.texts), y, len(labels), config, job.seed)
+        embeddings = classifier.embed(job.train.texts)
+        prior = label_prior(classifier, labels, embeddings, y) if config.probe_label_prior else None
+        weight, bias, c = fit_probe(embeddings, y, len(labels), config, job.seed, prior)
         classifier.set_head(weight, bias)
-        return Fitted(classifier, {"probe_c": c})
+        return Fitted(classifier, {"probe_c": c, "label_prior": prior is not None})
 
 
 register(LinearProbe())

