@@ -73,7 +73,7 @@ def test_adapt_eval_predict(tickets: dict[str, Path], tmp_path: Path, capsys: py
     assert (tmp_path / "r.html").stat().st_size > 10_000
     code, stdout, _ = run(["predict", str(out), "my card was charged twice", "--json"], capsys)
     assert json.loads(stdout)[0]["label"] == "billing"
-    code, stdout, _ = run(["predict", str(out), "the app crashes when I log in"], capsys)
+    code, stdout, _ = run(["predict", str(out), "the app crashes with an error on startup"], capsys)
     assert code == 0 and "technical" in stdout
 
 

@@ -5,7 +5,7 @@ import pytest
 
 import fmkit
 from fmkit.data import LabeledTexts
-from fmkit.methods._label_prior import choose_c, fit_toward
+from fmkit.methods._label_prior import choose_prior_and_c, fit_toward
 
 RNG = np.random.default_rng(0)
 PRIOR = RNG.normal(size=(3, 5))
@@ -46,16 +46,26 @@ def test_solution_is_a_stationary_point_of_the_objective() -> None:
     assert np.abs(numeric).max() < 1e-2
 
 
-def test_c_comes_from_the_grid() -> None:
-    assert choose_c(X, Y, PRIOR, (0.1, 1.0, 10.0), seed=0) in (0.1, 1.0, 10.0)
-    assert choose_c(X[:4], np.array([0, 0, 1, 2]), PRIOR, (0.1, 1.0), seed=0) == 1.0  # too few to cross-validate
+def test_cross_validation_keeps_a_prior_that_helps_and_drops_one_that_misleads() -> None:
+    y = np.repeat(np.arange(3), 4)  # 4 examples per class in 20 dimensions: too few to learn alone
+    means = np.zeros((3, 20))
+    means[:, :3] = 1.5 * np.eye(3)
+    x = (means[y] + RNG.normal(size=(12, 20))).astype(np.float32)
+    right, wrong = means, -means  # the Bayes-optimal head (equal-norm means), and its opposite
+    grid = (0.01, 0.1, 1.0, 10.0)
+    assert choose_prior_and_c(x, y, right, grid, seed=0)[0] is True
+    assert choose_prior_and_c(x, y, wrong, grid, seed=0)[0] is False
+    # without competition (tuned embeddings) the prior stays and only C is chosen
+    assert choose_prior_and_c(x, y, wrong, grid, seed=0, compete=False)[0] is True
+    # too few examples to cross-validate: the prior with the weakest pull
+    assert choose_prior_and_c(x[:4], np.array([0, 0, 1, 2]), right, (0.1, 1.0), seed=0) == (True, 1.0)
 
 
-@pytest.mark.parametrize(("labels", "expected"), [(("billing", "shipping"), True), (("0", "1"), False)])
-def test_probe_uses_the_prior_only_for_named_labels(labels: tuple[str, str], expected: bool) -> None:
+@pytest.mark.parametrize(("labels", "offered"), [(("billing", "shipping"), True), (("0", "1"), False)])
+def test_probe_offers_the_prior_only_for_named_labels(labels: tuple[str, str], offered: bool) -> None:
     texts = ["my card was charged twice", "refund my payment", "invoice is wrong", "bill too high"]
     texts += ["where is my parcel", "package not delivered", "tracking number missing", "courier lost it"]
     data = LabeledTexts.of(texts, [labels[0]] * 4 + [labels[1]] * 4)
     model = fmkit.adapt(data, method="linear-probe")
-    assert model.manifest["fit_info"]["label_prior"] is expected
+    assert model.manifest["fit_info"]["label_prior"] in ((True, False) if offered else (False,))
     assert model.predict(["charged twice on my card"]) == [labels[0]]

@@ -66,24 +66,47 @@ def fit_toward(
     return (prior + delta).astype(np.float32), bias.astype(np.float32)
 
 
-def choose_c(
-    x: NDArray[np.float32], y: NDArray[np.int64], prior: NDArray[np.float64], grid: Sequence[float], seed: int
+def cross_validated_loss(
+    x: NDArray[np.float32], y: NDArray[np.int64], prior: NDArray[np.float64], c: float, folds: list[Any]
 ) -> float:
-    """The ``C`` of ``grid`` with the lowest cross-validated log-loss (the largest when a class has < 3 examples)."""
+    """Summed held-out log-loss of ``fit_toward`` over ``folds``."""
+    total = 0.0
+    for train, test in folds:
+        weight, bias = fit_toward(x[train], y[train], prior, c)
+        z = x[test].astype(np.float64) @ weight.T + bias
+        z -= z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        total -= float(log_p[np.arange(len(test)), y[test]].sum())
+    return total
+
+
+def choose_prior_and_c(
+    x: NDArray[np.float32],
+    y: NDArray[np.int64],
+    prior: NDArray[np.float64],
+    grid: Sequence[float],
+    seed: int,
+    compete: bool = True,
+) -> tuple[bool, float]:
+    """(use the prior?, C) with the lowest cross-validated log-loss; with ``compete`` the prior competes with zero.
+
+    Label names can mislead (a "technical" ticket about logging in sits near "account"), so on frozen
+    embeddings the names are kept only when they predict held-out labels better than no prior does. On
+    embeddings from a body tuned on these very labels (``contrastive``) every fold looks separable and
+    cross-validation cannot judge the prior, so there it is kept (``compete=False``) and only C is chosen.
+    With fewer than 3 examples of a class nothing is cross-validated: the prior is kept with the weakest
+    pull in ``grid``.
+    """
     from sklearn.model_selection import StratifiedKFold
 
     min_count = int(np.bincount(y, minlength=prior.shape[0]).min())
     if min_count < 3:
-        return max(grid)
+        return True, max(grid)
     folds = list(StratifiedKFold(n_splits=min(5, min_count), shuffle=True, random_state=seed).split(x, y))
-    losses = []
-    for c in grid:
-        total = 0.0
-        for train, test in folds:
-            weight, bias = fit_toward(x[train], y[train], prior, c)
-            z = x[test].astype(np.float64) @ weight.T + bias
-            z -= z.max(axis=1, keepdims=True)
-            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-            total -= float(log_p[np.arange(len(test)), y[test]].sum())
-        losses.append(total)
-    return float(grid[int(np.argmin(losses))])
+    scored = [
+        (cross_validated_loss(x, y, anchor, c, folds), use, c)
+        for use, anchor in ((True, prior), (False, np.zeros_like(prior)))[: 2 if compete else 1]
+        for c in grid
+    ]
+    _, use, c = min(scored, key=lambda item: item[0])
+    return use, float(c)

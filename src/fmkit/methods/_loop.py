@@ -67,7 +67,8 @@ def init_head_from_probe(
     y = np.array([classifier.labels.index(lab) for lab in train.labels])
     embeddings = classifier.embed(train.texts)
     prior = zero_shot_head(classifier, classifier.labels, embeddings, y) if label_prior else None
-    weight, bias, c = fit_probe(embeddings, y, len(classifier.labels), LinearProbeConfig(), seed, prior)
+    # the body may have been tuned on these labels: cross-validation cannot judge the prior there
+    weight, bias, c, _ = fit_probe(embeddings, y, len(classifier.labels), LinearProbeConfig(), seed, prior, False)
     classifier.set_head(weight, bias)
     return c
 

@@ -47,19 +47,25 @@ def fit_probe(
     config: LinearProbeConfig,
     seed: int,
     prior: NDArray[np.float64] | None = None,
-) -> tuple[NDArray[np.float32], NDArray[np.float32], float]:
-    """Logistic regression -> (weight [C, D], bias [C], chosen C) such that softmax(x W^T + b) = its predict_proba.
+    prior_competes: bool = True,
+) -> tuple[NDArray[np.float32], NDArray[np.float32], float, bool]:
+    """Logistic regression -> (weight [C, D], bias [C], chosen C, prior kept) with softmax(x W^T + b) = predict_proba.
 
-    With ``prior`` (a zero-shot head [C, D]) the regression is regularised toward it instead of toward zero.
+    With ``prior`` (a zero-shot head [C, D]) the regression is regularised toward it instead of toward zero;
+    with ``prior_competes`` only when cross-validation says the prior helps (see ``choose_prior_and_c``).
     """
     from sklearn.linear_model import LogisticRegression
 
     if prior is not None:
-        from fmkit.methods._label_prior import choose_c, fit_toward
+        from fmkit.methods._label_prior import choose_prior_and_c, fit_toward
 
-        c_prior = config.probe_c or choose_c(embeddings, y, prior, PRIOR_C_GRID, seed)
-        weight, bias = fit_toward(embeddings, y, prior, c_prior, config.probe_max_iter)
-        return weight, bias, c_prior
+        if config.probe_c:
+            use, c_prior = True, config.probe_c
+        else:
+            use, c_prior = choose_prior_and_c(embeddings, y, prior, PRIOR_C_GRID, seed, prior_competes)
+        anchor = prior if use else np.zeros_like(prior)
+        weight, bias = fit_toward(embeddings, y, anchor, c_prior, config.probe_max_iter)
+        return weight, bias, c_prior, use
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     c = config.probe_c
@@ -76,7 +82,7 @@ def fit_probe(
     if coef.shape[0] == 1:  # binary: sigmoid(z) == softmax([0, z])
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.array([0.0, intercept[0]], np.float32)
-    return coef, intercept, c
+    return coef, intercept, c, False
 
 
 class LinearProbe(EncoderMethod):
@@ -94,9 +100,9 @@ class LinearProbe(EncoderMethod):
         y = np.array([labels.index(lab) for lab in job.train.labels])
         embeddings = classifier.embed(job.train.texts)
         prior = label_prior(classifier, labels, embeddings, y) if config.probe_label_prior else None
-        weight, bias, c = fit_probe(embeddings, y, len(labels), config, job.seed, prior)
+        weight, bias, c, kept = fit_probe(embeddings, y, len(labels), config, job.seed, prior)
         classifier.set_head(weight, bias)
-        return Fitted(classifier, {"probe_c": c, "label_prior": prior is not None})
+        return Fitted(classifier, {"probe_c": c, "label_prior": kept})
 
 
 register(LinearProbe())
