@@ -22,6 +22,7 @@ METHOD_CONFIGS: dict[str, dict[str, Any]] = {
     "linear-probe": {},
     "finetune": {},
     "lora": {"lora_rank": 8},
+    "contrastive": {},
 }
 
 

@@ -24,14 +24,15 @@ from fmkit.methods.protocol import Adapted, FitJob, Fitted
 from fmkit.methods.registry import register
 
 CHEAP = ("zero-shot", "linear-probe")  # scored first: seconds, whatever the budget
-# lora trades accuracy for a small adapter and self-train did not beat its start in the benchmark, so both
-# are compared only when named (auto_candidates=...,lora,self-train)
-DEFAULT_CANDIDATES = ("zero-shot", "linear-probe", "contrastive", "finetune")
-FEW_LABELS = 32  # up to this many labels per class the benchmark's best is contrastive, above it finetune
+# self-train joins when an unlabeled pool is given (scored last, so auto_budget_s drops it first); lora trades
+# accuracy for a small adapter, so it is compared only when named (auto_candidates=...,lora)
+DEFAULT_CANDIDATES = ("zero-shot", "linear-probe", "contrastive", "finetune", "self-train")
+FEW_LABELS = 32  # the prior switches from contrastive to finetune above this many labels per class
 
 
 def prior_method(per_class: int) -> str:
-    """The method with the best average score at this label count in benchmarks/results/label_efficiency.json."""
+    """The method fmkit's benchmarks found best at this label count: contrastive with 8 labels per class
+    (benchmarks/results/label_efficiency.json), finetune with 64 and more (benchmarks/results/sst2_methods.json)."""
     return "contrastive" if per_class <= FEW_LABELS else "finetune"
 
 

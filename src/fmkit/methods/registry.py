@@ -24,8 +24,10 @@ def get(name: str) -> Method:
 
 
 def names() -> list[str]:
+    """Built-in methods in ``BUILTIN_MODULES`` order (whatever imported first), then the others as registered."""
     _load_builtins()
-    return list(_METHODS)
+    builtin = [module.replace("_", "-") for module in BUILTIN_MODULES]
+    return sorted(_METHODS, key=lambda n: builtin.index(n) if n in builtin else len(builtin))
 
 
 def _load_builtins() -> None:
