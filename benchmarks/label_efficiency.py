@@ -234,8 +234,18 @@ SINGLE = ("zero-shot", "linear-probe", "finetune", "lora", "contrastive")  # aut
 
 
 def markdown(results: dict[str, Any]) -> str:
-    """The docs/benchmarks.md tables: every candidate per dataset and N, then auto against the best single method."""
-    summary = summarise(results["runs"])
+    """The docs/benchmarks.md tables: every candidate per dataset and N, then auto against the best single method.
+
+    Each dataset and N is summarised over the seeds that every candidate ran, so all rows share their splits.
+    """
+    runs: dict[str, dict[str, Any]] = {}
+    for prefix in {k.rsplit("/", 2)[0] for k in results["runs"]}:
+        mine = {k: v for k, v in results["runs"].items() if k.startswith(f"{prefix}/")}
+        candidates = {k.split("/")[3] for k in mine}
+        seeds = [{k.split("/")[2] for k in mine if k.endswith(f"/{c}")} for c in candidates]
+        common = set.intersection(*seeds)
+        runs |= {k: v for k, v in mine.items() if k.split("/")[2] in common}
+    summary = summarise(runs)
     lines = [
         "| dataset | N/class | candidate | score | seeds | training s | vs setfit time | peak MB | published |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -263,7 +273,7 @@ def markdown(results: dict[str, Any]) -> str:
                 best = max(singles, key=lambda c: singles[c])
                 chosen = [
                     r.get("auto_method", "?")
-                    for k, r in results["runs"].items()
+                    for k, r in runs.items()
                     if k.startswith(f"{name}/{shots}/") and k.endswith("/auto")
                 ]
                 gaps.append((name, shots, best, singles[best], rows["auto"]["score_mean"], chosen))

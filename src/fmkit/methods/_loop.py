@@ -133,6 +133,7 @@ def _optimizer(
     optimizer = torch.optim.AdamW(
         [{"params": body_params, "lr": settings.lr}, {"params": head_params, "lr": settings.head_lr}],
         weight_decay=settings.weight_decay,
+        fused=True,  # one kernel for all tensors: the per-tensor loop took a third of a CPU training step
     )
     return optimizer, linear_schedule(optimizer, total, settings.warmup_ratio)
 

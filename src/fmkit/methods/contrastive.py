@@ -72,8 +72,13 @@ def auto_steps(n_examples: int, batch_size: int) -> int:
 
 
 def balanced_batch(by_class: list[np.ndarray[Any, Any]], batch_size: int, rng: np.random.Generator) -> list[int]:
-    """Indices of a batch with (nearly) the same number of examples of each class, at least 2 each."""
-    per_class = max(2, batch_size // len(by_class))
+    """Indices of a batch with (nearly) the same number of examples of each class, at least 2 each.
+
+    A class is never drawn more often than it has examples (unless it has only one): a repeated text only
+    adds trivial pairs and forward passes (with 8 labels of 2 classes, a batch of 32 was half repeats).
+    """
+    smallest = min(len(pool) for pool in by_class)
+    per_class = max(2, min(batch_size // len(by_class), smallest))
     classes = rng.permutation(len(by_class))[: max(2, batch_size // per_class)]
     batch: list[int] = []
     for c in classes:
@@ -102,7 +107,7 @@ class Contrastive(EncoderMethod):
         by_class = [np.flatnonzero(labels == c) for c in range(len(classifier.labels))]
         steps = config.contrastive_steps or auto_steps(len(job.train), config.contrastive_batch_size)
         body = classifier.model.body
-        optimizer = torch.optim.AdamW(body.parameters(), lr=config.contrastive_lr, weight_decay=0.01)
+        optimizer = torch.optim.AdamW(body.parameters(), lr=config.contrastive_lr, weight_decay=0.01, fused=True)
         schedule = linear_schedule(optimizer, steps, config.contrastive_warmup_ratio)
         classifier.model.train()
         losses = []
