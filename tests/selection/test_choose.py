@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fmkit.selection.choose import Candidate, Row, rank
+from fmkit.selection.choose import Candidate, Row, rank, scores_table
 from fmkit.selection.crossval import CVResult
 from fmkit.selection.serving import ServingCost
 
@@ -43,3 +43,12 @@ def test_nothing_within_budget_gives_no_pick() -> None:
     choice = rank([_row("a", [1, 0], latency=5, memory=500)], None, 100, [], 2, 2)
     assert choice.pick is None
     assert "no candidate fits the budget" in choice.why
+
+
+def test_table_marks_the_pick_the_front_and_the_budget() -> None:
+    a = _row("a", [1] * 10, latency=5, memory=500)
+    b = _row("b", [1] * 5 + [0] * 5, latency=6, memory=600)
+    choice = rank([a, b], 5.5, None, [], 10, 2)
+    table = scores_table(choice)
+    assert table[0][:2] == ["1", "m/a"] and table[0][-1] == "pick, pareto"
+    assert table[1][0] == "-" and table[1][-1] == "latency 6.0 ms > 5.5 ms"

@@ -11,7 +11,9 @@ cross-validation on the log-loss, as ``linear-probe`` does. This is the head-lev
 and anchoring a classifier at its zero-shot solution (Kumar et al., 2022, LP-FT; Wortsman et al., 2022,
 WiSE-FT). On the label-efficiency validation splits with 8 labels per class it added 10 points to the
 linear probe and 7 to the contrastive head on emotion (whose label names are informative), and changed
-SST-5 and AG News by under one point. Labels that are numbers carry no meaning, so they get no prior.
+SST-5 and AG News by under one point. Names can also mislead (enron_spam's "ham"), so whether to use them
+is decided by cross-validation against no prior (``choose_prior_and_c``). Labels that are numbers carry no
+meaning, so they get no prior.
 """
 
 from __future__ import annotations
