@@ -233,29 +233,37 @@ LABELS = {"tfidf": "tfidf + LR", "setfit": "setfit package"}
 SINGLE = ("zero-shot", "linear-probe", "finetune", "lora", "contrastive")  # auto is compared with these
 
 
-def markdown(results: dict[str, Any]) -> str:
-    """The docs/benchmarks.md tables: every candidate per dataset and N, then auto against the best single method.
+EXTRA = ("auto", "self-train")  # run on fewer seeds: compared on their own seeds, with the same splits
 
-    Each dataset and N is summarised over the seeds that every candidate ran, so all rows share their splits.
+
+def _scores(runs: dict[str, dict[str, Any]], prefix: str, candidate: str, seeds: set[str]) -> list[float]:
+    return [runs[f"{prefix}/{seed}/{candidate}"]["score"] for seed in sorted(seeds)]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The docs/benchmarks.md tables: every candidate per dataset and N; auto vs the best single method; self-train
+    vs its labeled-only start.
+
+    The main table uses, per dataset and N, the seeds every main candidate ran, so its rows share their splits;
+    auto and self-train (fewer seeds) are compared with the other methods on their own seeds.
     """
-    runs: dict[str, dict[str, Any]] = {}
-    for prefix in {k.rsplit("/", 2)[0] for k in results["runs"]}:
-        mine = {k: v for k, v in results["runs"].items() if k.startswith(f"{prefix}/")}
-        candidates = {k.split("/")[3] for k in mine}
-        seeds = [{k.split("/")[2] for k in mine if k.endswith(f"/{c}")} for c in candidates]
-        common = set.intersection(*seeds)
-        runs |= {k: v for k, v in mine.items() if k.split("/")[2] in common}
-    summary = summarise(runs)
+    all_runs = results["runs"]
     lines = [
         "| dataset | N/class | candidate | score | seeds | training s | vs setfit time | peak MB | published |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    gaps = []
+    gaps, self_train = [], []
     for name, quoted in PUBLISHED.items():
         for shots in (8, 64):
-            rows = {k.split("/")[2]: v for k, v in summary.items() if k.startswith(f"{name}/{shots}/")}
-            if not rows:
+            prefix = f"{name}/{shots}"
+            mine = {k: v for k, v in all_runs.items() if k.startswith(f"{prefix}/")}
+            if not mine:
                 continue
+            seeds_of = {c: {k.split("/")[2] for k in mine if k.endswith(f"/{c}")} for c in CANDIDATES}
+            main = [c for c in CANDIDATES if seeds_of[c] and c not in EXTRA]
+            common = set.intersection(*(seeds_of[c] for c in main)) if main else set()
+            runs = {k: v for k, v in mine.items() if k.split("/")[2] in common or k.split("/")[3] in EXTRA}
+            rows = {k.split("/")[2]: v for k, v in summarise(runs).items()}
             setfit_s = rows.get("setfit", {}).get("seconds_mean")
             published = ", ".join(f"{k} {v}" for k, v in quoted.items() if k.endswith(f"_{shots}"))
             for candidate in CANDIDATES:
@@ -268,24 +276,37 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{v['score_std']:.1f} | {v['n_seeds']} | {v['seconds_mean']:.1f} | {ratio} | "
                     f"{v['peak_memory_mb_mean']:,.0f} | {published if candidate == 'setfit' else ''} |"
                 )
-            singles = {c: rows[c]["score_mean"] for c in SINGLE if c in rows}
-            if "auto" in rows and singles:
+            auto_seeds = seeds_of["auto"] & set.intersection(*(seeds_of[c] for c in SINGLE if seeds_of[c]))
+            if auto_seeds:
+                singles = {c: float(np.mean(_scores(mine, prefix, c, auto_seeds))) for c in SINGLE if seeds_of[c]}
                 best = max(singles, key=lambda c: singles[c])
-                chosen = [
-                    r.get("auto_method", "?")
-                    for k, r in runs.items()
-                    if k.startswith(f"{name}/{shots}/") and k.endswith("/auto")
-                ]
-                gaps.append((name, shots, best, singles[best], rows["auto"]["score_mean"], chosen))
+                auto = float(np.mean(_scores(mine, prefix, "auto", auto_seeds)))
+                chosen = [mine[f"{prefix}/{seed}/auto"].get("auto_method", "?") for seed in sorted(auto_seeds)]
+                gaps.append((name, shots, len(auto_seeds), best, singles[best], auto, chosen))
+            st_seeds = seeds_of["self-train"] & seeds_of["contrastive"]
+            if st_seeds:
+                start = float(np.mean(_scores(mine, prefix, "contrastive", st_seeds)))
+                grown = float(np.mean(_scores(mine, prefix, "self-train", st_seeds)))
+                self_train.append((name, shots, len(st_seeds), start, grown))
     if gaps:
-        lines += ["", "| dataset | N/class | best single method | its score | auto | auto − best | auto picked |"]
-        lines.append("|---|---|---|---|---|---|---|")
-        for name, shots, best, best_score, auto_score, chosen in gaps:
+        lines += [
+            "",
+            "| dataset | N/class | seeds | best single method | its score | auto | auto − best | auto picked |",
+        ]
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for name, shots, n, best, best_score, auto_score, chosen in gaps:
             picks = ", ".join(f"{c} ×{chosen.count(c)}" for c in sorted(set(chosen)))
             gap = auto_score - best_score
-            lines.append(f"| {name} | {shots} | {best} | {best_score:.1f} | {auto_score:.1f} | {gap:+.1f} | {picks} |")
-        mean_gap = float(np.mean([a - b for _, _, _, b, a, _ in gaps]))
-        lines.append(f"| **mean** | | | | | **{mean_gap:+.1f}** | |")
+            lines.append(
+                f"| {name} | {shots} | {n} | {best} | {best_score:.1f} | {auto_score:.1f} | {gap:+.1f} | {picks} |"
+            )
+        mean_gap = float(np.mean([g[5] - g[4] for g in gaps]))
+        lines.append(f"| **mean** | | | | | | **{mean_gap:+.1f}** | |")
+    if self_train:
+        lines += ["", "| dataset | N/class | seeds | contrastive (labeled only) | self-train | difference |"]
+        lines.append("|---|---|---|---|---|---|")
+        for name, shots, n, start, grown in self_train:
+            lines.append(f"| {name} | {shots} | {n} | {start:.1f} | {grown:.1f} | {grown - start:+.1f} |")
     return "\n".join(lines)
 
 

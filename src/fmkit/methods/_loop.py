@@ -55,11 +55,16 @@ def split_for_training(job: FitJob, valid_fraction: float) -> tuple[LabeledTexts
 
 
 def init_head_from_probe(
-    classifier: EncoderClassifier, train: LabeledTexts, seed: int, label_prior: bool = False
+    classifier: EncoderClassifier,
+    train: LabeledTexts,
+    seed: int,
+    label_prior: bool = False,
+    prior_c: float | None = None,
 ) -> float:
     """LP-FT (Kumar et al., 2022): start the head from a linear probe so fine-tuning does not distort features.
 
-    ``label_prior`` pulls the probe toward the zero-shot head of the label names (see ``_label_prior.py``).
+    ``label_prior`` pulls the probe toward the zero-shot head of the label names (see ``_label_prior.py``),
+    with strength ``prior_c`` when given (decided where cross-validation can judge it), else cross-validated.
     """
     from fmkit.methods._label_prior import label_prior as zero_shot_head
     from fmkit.methods.linear_probe import LinearProbeConfig, fit_probe
@@ -68,7 +73,8 @@ def init_head_from_probe(
     embeddings = classifier.embed(train.texts)
     prior = zero_shot_head(classifier, classifier.labels, embeddings, y) if label_prior else None
     # the body may have been tuned on these labels: cross-validation cannot judge the prior there
-    weight, bias, c, _ = fit_probe(embeddings, y, len(classifier.labels), LinearProbeConfig(), seed, prior, False)
+    config = LinearProbeConfig(probe_c=prior_c) if label_prior else LinearProbeConfig()
+    weight, bias, c, _ = fit_probe(embeddings, y, len(classifier.labels), config, seed, prior, False)
     classifier.set_head(weight, bias)
     return c
 

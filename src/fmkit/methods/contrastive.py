@@ -105,7 +105,7 @@ class Contrastive(EncoderMethod):
         classifier = EncoderClassifier.from_encoder(job.base_dir, job.train.classes)
         labels = np.array([classifier.labels.index(lab) for lab in job.train.labels])
         by_class = [np.flatnonzero(labels == c) for c in range(len(classifier.labels))]
-        use_prior = config.contrastive_label_prior and names_help(classifier, labels, job)
+        use_prior, prior_c = names_help(classifier, labels, job) if config.contrastive_label_prior else (False, None)
         steps = config.contrastive_steps or auto_steps(len(job.train), config.contrastive_batch_size)
         body = classifier.model.body
         optimizer = torch.optim.AdamW(body.parameters(), lr=config.contrastive_lr, weight_decay=0.01, fused=True)
@@ -125,7 +125,7 @@ class Contrastive(EncoderMethod):
             schedule.step()
             losses.append(loss.item())
         classifier.model.eval()
-        c = init_head_from_probe(classifier, job.train, job.seed, use_prior)
+        c = init_head_from_probe(classifier, job.train, job.seed, use_prior, prior_c)
         info = {
             "steps": steps,
             "probe_c": c,
@@ -136,12 +136,12 @@ class Contrastive(EncoderMethod):
         return Fitted(classifier, info)
 
 
-def names_help(classifier: Any, labels: Any, job: FitJob) -> bool:
-    """Do the label names predict held-out labels? Judged on the frozen encoder, before any tuning.
+def names_help(classifier: Any, labels: Any, job: FitJob) -> tuple[bool, float | None]:
+    """(use the label names?, how hard to pull toward them: C), judged on the frozen encoder before tuning.
 
-    After tuning on these labels every cross-validation fold looks separable, so the question is settled
-    here, where it can be: enron_spam's "ham" is about food, and pulling the tuned head toward it cost 7
-    points; emotion's names are worth 7.
+    After tuning on these labels every cross-validation fold looks separable, so both questions are settled
+    here, where they can be: enron_spam's "ham" is about food, and pulling the tuned head hard toward it
+    cost 7 points; emotion's names are worth 7.
     """
     from fmkit.methods._label_prior import choose_prior_and_c, label_prior
     from fmkit.methods.linear_probe import PRIOR_C_GRID
@@ -149,8 +149,9 @@ def names_help(classifier: Any, labels: Any, job: FitJob) -> bool:
     embeddings = classifier.embed(job.train.texts)
     prior = label_prior(classifier, classifier.labels, embeddings, labels)
     if prior is None:
-        return False
-    return choose_prior_and_c(embeddings, labels, prior, PRIOR_C_GRID, job.seed)[0]
+        return False, None
+    use, c = choose_prior_and_c(embeddings, labels, prior, PRIOR_C_GRID, job.seed)
+    return use, c if use else None
 
 
 def _loss(embeddings: Any, y: Any, config: ContrastiveConfig) -> Any:
