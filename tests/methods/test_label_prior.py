@@ -69,3 +69,18 @@ def test_probe_offers_the_prior_only_for_named_labels(labels: tuple[str, str], o
     model = fmkit.adapt(data, method="linear-probe")
     assert model.manifest["fit_info"]["label_prior"] in ((True, False) if offered else (False,))
     assert model.predict(["charged twice on my card"]) == [labels[0]]
+
+
+def test_names_that_do_not_predict_the_labels_give_no_prior() -> None:
+    from fmkit.catalog import Catalog, resolve
+    from fmkit.methods._label_prior import label_prior
+    from fmkit.methods.encoder_head import EncoderClassifier
+
+    billing = ["my card was charged twice", "refund my payment", "invoice is wrong", "bill too high"]
+    shipping = ["where is my parcel", "package not delivered", "tracking number missing", "courier lost it"]
+    texts = billing + shipping
+    classifier = EncoderClassifier.from_encoder(resolve(Catalog().get("minilm-l6")), ["billing", "shipping"])
+    x = classifier.embed(texts)
+    right = np.array([0] * 4 + [1] * 4)
+    assert label_prior(classifier, ["billing", "shipping"], x, right) is not None
+    assert label_prior(classifier, ["billing", "shipping"], x, 1 - right) is None  # names swapped: they mislead
