@@ -45,11 +45,12 @@ def label_prior(
         return None
     prototypes = classifier.embed(list(labels)).astype(np.float64)
     prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True).clip(min=1e-9)
+    logits = (embeddings @ prototypes.T).astype(np.float32)
     majority = float(np.bincount(y).max() / len(y))
-    accuracy = float(((embeddings @ prototypes.T).argmax(axis=1) == y).mean())
+    accuracy = float((logits.argmax(axis=1) == y).mean())
     if accuracy - majority < MIN_Z * np.sqrt(majority * (1 - majority) / len(y)):
         return None
-    temperature = TemperatureScaler().fit((embeddings @ prototypes.T).astype(np.float32), y).temperature_
+    temperature = TemperatureScaler().fit(logits, y).temperature_
     prior: NDArray[np.float64] = prototypes / temperature
     return prior
 
@@ -59,6 +60,7 @@ def fit_toward(
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """(weight [C, D], bias [C]) of the logistic regression regularised toward ``prior`` (module docstring)."""
     from scipy.optimize import minimize
+    from scipy.special import log_softmax
 
     n_classes, dim = prior.shape
     x64 = x.astype(np.float64)
@@ -67,9 +69,7 @@ def fit_toward(
 
     def objective(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         delta, bias = theta[: n_classes * dim].reshape(n_classes, dim), theta[n_classes * dim :]
-        z = base + x64 @ delta.T + bias
-        z -= z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        log_p = log_softmax(base + x64 @ delta.T + bias, axis=1)
         loss = -(log_p * onehot).sum() + (delta**2).sum() / (2 * c)
         residual = np.exp(log_p) - onehot
         gradient = np.concatenate([(residual.T @ x64 + delta / c).ravel(), residual.sum(axis=0)])
@@ -85,12 +85,12 @@ def cross_validated_loss(
     x: NDArray[np.float32], y: NDArray[np.int64], prior: NDArray[np.float64], c: float, folds: list[Any]
 ) -> float:
     """Summed held-out log-loss of ``fit_toward`` over ``folds``."""
+    from scipy.special import log_softmax
+
     total = 0.0
     for train, test in folds:
         weight, bias = fit_toward(x[train], y[train], prior, c)
-        z = x[test].astype(np.float64) @ weight.T + bias
-        z -= z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        log_p = log_softmax(x[test].astype(np.float64) @ weight.T + bias, axis=1)
         total -= float(log_p[np.arange(len(test)), y[test]].sum())
     return total
 
