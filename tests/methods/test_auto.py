@@ -29,7 +29,17 @@ def test_a_lead_within_noise_keeps_the_prior() -> None:
     }
     chosen, why = decide(results, "contrastive", 3)
     assert chosen == "contrastive"
-    assert "within the comparison's standard error" in why
+    assert "within 2 standard errors" in why
+
+
+def test_a_lead_of_one_standard_error_is_not_enough() -> None:
+    """With several alternatives the luckiest clears one standard error often; auto asks for two."""
+    prior = _result("contrastive", [1] * 10 + [0] * 10)
+    lucky = _result("zero-shot", [1] * 10 + [1] * 3 + [0] * 7)
+    gain, se = lucky.advantage(prior)
+    assert se < gain < 2 * se
+    chosen, _ = decide({"contrastive": prior, "zero-shot": lucky}, "contrastive", 3)
+    assert chosen == "contrastive"
 
 
 def test_a_clear_lead_overrides_the_prior() -> None:

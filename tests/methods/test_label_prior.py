@@ -84,3 +84,27 @@ def test_names_that_do_not_predict_the_labels_give_no_prior() -> None:
     right = np.array([0] * 4 + [1] * 4)
     assert label_prior(classifier, ["billing", "shipping"], x, right) is not None
     assert label_prior(classifier, ["billing", "shipping"], x, 1 - right) is None  # names swapped: they mislead
+
+
+def test_names_right_by_chance_on_few_labels_give_no_prior() -> None:
+    """11 of 16 right on two balanced classes happens by chance one time in ten: the exact test says no."""
+    from fmkit.catalog import Catalog, resolve
+    from fmkit.methods._label_prior import label_prior
+    from fmkit.methods.encoder_head import EncoderClassifier
+
+    billing = ["my card was charged twice", "refund my payment", "invoice is wrong", "bill too high",
+               "billing error on my account", "I was billed for nothing", "wrong amount on the bill",
+               "billing department overcharged me"]  # fmt: skip
+    shipping = ["where is my parcel", "package not delivered", "tracking number missing", "courier lost it",
+                "shipping takes forever", "my shipment never arrived", "shipping address was wrong",
+                "the delivery van never came"]  # fmt: skip
+    classifier = EncoderClassifier.from_encoder(resolve(Catalog().get("minilm-l6")), ["billing", "shipping"])
+    x = classifier.embed(billing + shipping)
+    right = np.array([0] * 8 + [1] * 8)
+    assert (x @ classifier.embed(["billing", "shipping"]).T).argmax(axis=1).tolist() == right.tolist()
+    two_wrong = right.copy()
+    two_wrong[[0, 8]] = 1 - two_wrong[[0, 8]]  # 14 of 16 right: p = 0.002
+    assert label_prior(classifier, ["billing", "shipping"], x, two_wrong) is not None
+    five_wrong = right.copy()
+    five_wrong[[0, 1, 8, 9, 10]] = 1 - five_wrong[[0, 1, 8, 9, 10]]  # 11 of 16 right: p = 0.1
+    assert label_prior(classifier, ["billing", "shipping"], x, five_wrong) is None

@@ -3,7 +3,9 @@
 Every candidate is scored on the same stratified folds of the user's labeled data (nothing else is looked
 at). With a handful of labels per class these scores are noisy, so the pick starts from the method that is
 best at this label count in fmkit's label-efficiency benchmark (docs/benchmarks.md) and moves to another
-only when that one wins the paired cross-validation comparison by more than its standard error. The
+only when that one wins the paired cross-validation comparison by more than two standard errors (with
+three or four alternatives and one standard error, the luckiest of them would often get through: on one
+SST-2 sample zero-shot scored 81 % on the 16 labels and 63 % on the test set). The
 chosen method is then fitted on all the data. The learning curve of a probe on the same folds estimates
 what 2x, 4x and 8x the labels would buy (``fmkit.selection.curve``).
 """
@@ -28,6 +30,7 @@ CHEAP = ("zero-shot", "linear-probe")  # scored first: seconds, whatever the bud
 # accuracy for a small adapter, so it is compared only when named (auto_candidates=...,lora)
 DEFAULT_CANDIDATES = ("zero-shot", "linear-probe", "contrastive", "finetune", "self-train")
 FEW_LABELS = 32  # the prior switches from contrastive to finetune above this many labels per class
+SWITCH_Z = 2.0  # leave the prior only for a lead of this many standard errors (about 2 % by chance, one-sided)
 
 
 def prior_method(per_class: int) -> str:
@@ -128,7 +131,7 @@ class Auto(EncoderMethod):
 
 
 def decide(results: dict[str, Any], prior: str, n_folds: int) -> tuple[str, str]:
-    """(chosen method, why): the best CV accuracy, unless it beats the prior by less than its standard error."""
+    """(chosen method, why): the best CV accuracy, unless its lead over the prior is within ``SWITCH_Z`` SEs."""
     ranked = sorted(results, key=lambda n: -results[n].accuracy)
     best = ranked[0]
     scores = ", ".join(f"{n} {100 * results[n].accuracy:.1f}" for n in ranked)
@@ -136,10 +139,11 @@ def decide(results: dict[str, Any], prior: str, n_folds: int) -> tuple[str, str]
     if best == prior or prior not in results:
         return best, f"{head}; {best} scored best"
     gain, se = results[best].advantage(results[prior])
-    if gain <= se:
+    if gain <= SWITCH_Z * se:
         return prior, (
-            f"{head}; {best} leads {prior} by {100 * gain:.1f} points, within the comparison's standard error "
-            f"({100 * se:.1f}), so auto keeps {prior}, the best at this label count in fmkit's benchmark"
+            f"{head}; {best} leads {prior} by {100 * gain:.1f} points, within {SWITCH_Z:g} standard errors of "
+            f"the comparison ({100 * se:.1f} each), so auto keeps {prior}, the best at this label count in "
+            "fmkit's benchmark"
         )
     return best, f"{head}; {best} beats {prior} by {100 * gain:.1f} points (standard error {100 * se:.1f})"
 
