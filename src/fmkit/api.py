@@ -101,7 +101,7 @@ def load(path: str | Path) -> AdaptedModel:
     directory = Path(path).expanduser()
     manifest = read_manifest(directory)
     recipe = registry.get(manifest["method"])
-    needs_base = (directory / "adapter").exists()
+    needs_base = (directory / "adapter").exists() or manifest["base_model"].get("family") == "decoder"
     base_dir = resolve(ModelCard.from_dict(manifest["base_model"])) if needs_base else None
     try:
         adapted = recipe.load(directory, manifest, base_dir)

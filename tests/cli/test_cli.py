@@ -22,6 +22,7 @@ COMMANDS = [
     ["predict"],
     ["demo"],
     ["choose"],
+    ["generate"],
 ]
 
 

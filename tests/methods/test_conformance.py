@@ -18,8 +18,11 @@ FAST: dict[str, dict[str, object]] = {
     "contrastive": {"contrastive_steps": 12},
     "self-train": {"self_train_base": "linear-probe", "self_train_rounds": 1},
     "auto": {"auto_candidates": "zero-shot,linear-probe", "auto_folds": 2},
+    "llm-prompt": {"llm_shots": 1},
 }
-QUALITY_FLOOR = 0.6  # 4 classes, chance is 0.25; every method clears 0.85 on the demo tickets with 8 labels
+LLM = "smollm2-135m-instruct"  # the bundled decoder, for the methods that adapt decoders
+QUALITY_FLOOR = 0.6  # 4 classes, chance is 0.25; every encoder method clears 0.85 on the demo tickets with 8 labels
+LLM_FLOOR = 0.35  # the bundled 135M LLM reads the tickets poorly (38-52 %); the floor says it beats chance
 
 
 @pytest.fixture(scope="module", params=registry.names())
@@ -32,9 +35,14 @@ def fitted(
     method = request.param
     out = tmp_path_factory.mktemp(method) / "artifact"
     model = fmkit.adapt(
-        few_tickets, method=method, out=out, config=FAST.get(method, {}), seed=0, unlabeled=tickets["train"]
-    )
+        few_tickets, model=_model(method), method=method, out=out, config=FAST.get(method, {}), seed=0,
+        unlabeled=tickets["train"],
+    )  # fmt: skip
     return method, model, out
+
+
+def _model(method: str) -> str:
+    return LLM if registry.get(method).families == ("decoder",) else "minilm-l6"
 
 
 def test_artifact_is_complete(fitted: tuple[str, fmkit.AdaptedModel, Path], few_tickets: LabeledTexts) -> None:
@@ -60,9 +68,9 @@ def test_loaded_model_predicts_like_the_fitted_one(
 
 
 def test_quality_floor(fitted: tuple[str, fmkit.AdaptedModel, Path], tickets: dict[str, Path]) -> None:
-    _, model, _ = fitted
+    method, model, _ = fitted
     result = fmkit.evaluate(model, tickets["test"])
-    assert result.accuracy >= QUALITY_FLOOR
+    assert result.accuracy >= (LLM_FLOOR if _model(method) == LLM else QUALITY_FLOOR)
     assert 0.0 <= result.metrics["ece"] <= 1.0
 
 
@@ -80,7 +88,8 @@ def test_same_seed_same_model(
 ) -> None:
     method, model, _ = fitted
     pool = load_labeled(str(tickets["train"]))
-    again = fmkit.adapt(few_tickets, method=method, config=FAST.get(method, {}), seed=0, unlabeled=pool)
+    config = FAST.get(method, {})
+    again = fmkit.adapt(few_tickets, model=_model(method), method=method, config=config, seed=0, unlabeled=pool)
     texts = list(few_tickets.texts[:6])
     np.testing.assert_allclose(model.predict_proba(texts), again.predict_proba(texts), atol=1e-4)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fmkit._home import fmkit_home
 from fmkit.catalog.builtin import BUILTIN
-from fmkit.catalog.cards import ModelCard
+from fmkit.catalog.cards import Family, ModelCard
 from fmkit.errors import ConfigError, DataFormatError
 
 
@@ -29,7 +29,7 @@ class Catalog:
                 return card
         path = Path(model).expanduser()
         if path.is_dir() and (path / "config.json").exists():
-            return ModelCard(id="local", family="encoder", source="local", location=str(path.resolve()))
+            return ModelCard(id="local", family=_family(path), source="local", location=str(path.resolve()))
         if path.is_file() and path.suffix == ".gguf":
             return ModelCard(id="local", family="decoder", source="gguf", location=str(path.resolve()))
         known = ", ".join(card.id for card in self.cards())
@@ -66,3 +66,17 @@ class Catalog:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(payload)
         Path(tmp).replace(self.path)
+
+
+def _family(directory: Path) -> Family:
+    """An HF directory's family from its config: causal LMs are decoders, seq2seq models encoder-decoders."""
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"{directory}/config.json cannot be read ({exc}); is it an HF model directory?") from None
+    architectures = " ".join(config.get("architectures") or [])
+    if config.get("is_encoder_decoder"):
+        return "encoder-decoder"
+    if "CausalLM" in architectures or "LMHeadModel" in architectures:
+        return "decoder"
+    return "encoder"

@@ -18,6 +18,7 @@ from fmkit.cli import adapt as adapt_cmds
 from fmkit.cli import choose as choose_cmds
 from fmkit.cli import demo as demo_cmds
 from fmkit.cli import evaluate as eval_cmds
+from fmkit.cli import generate as generate_cmds
 from fmkit.cli import models as models_cmds
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("choose")(choose_cmds.choose)
 app.command("adapt")(adapt_cmds.adapt)
 app.command("eval")(eval_cmds.eval_cmd)
 app.command("predict")(eval_cmds.predict)
+app.command("generate")(generate_cmds.generate)
 app.command("demo")(demo_cmds.demo)
 
 

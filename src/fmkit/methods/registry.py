@@ -6,7 +6,17 @@ from fmkit.errors import ConfigError
 from fmkit.methods.protocol import Method
 
 _METHODS: dict[str, Method] = {}
-BUILTIN_MODULES = ("zero_shot", "linear_probe", "finetune", "lora", "contrastive", "self_train", "auto")
+BUILTIN_MODULES = (
+    "zero_shot",
+    "linear_probe",
+    "finetune",
+    "lora",
+    "contrastive",
+    "self_train",
+    "llm_zero_shot",
+    "llm_prompt",
+    "auto",
+)
 
 
 def register(method: Method) -> Method:

@@ -1,0 +1,1 @@
+"""Generative foundation models: runtimes (llama.cpp, transformers), prompts, label scoring and generation."""

@@ -1,0 +1,33 @@
+"""llm-zero-shot: an instruction-following LLM picks the label, scored by log-likelihood, no training.
+
+Each label's verbalizer is scored as the assistant's whole answer after an instruction that lists the labels
+(``fmkit.llm.labels``): no free text is generated or parsed. The labeled data only calibrates: the
+content-free correction needs no labels at all (Zhao et al., 2021), the temperature changes confidence,
+not decisions.
+"""
+
+from __future__ import annotations
+
+from fmkit.methods._llm_method import Demonstrations, LLMClassifier, LLMConfig, LLMMethod
+from fmkit.methods.protocol import FitJob, Fitted
+from fmkit.methods.registry import register
+
+
+class LLMZeroShot(LLMMethod):
+    name = "llm-zero-shot"
+    summary = "an LLM scores each label's name after an instruction; no training, calibrated probabilities"
+    paper = "Brown et al., 2020 (GPT-3); Zhao et al., 2021, Calibrate Before Use"
+    config_type = LLMConfig
+
+    def fit(self, job: FitJob, config: LLMConfig) -> Fitted:
+        from fmkit.llm.labels import Demo
+        from fmkit.llm.runtime import open_runtime
+
+        runtime = open_runtime(job.card, job.base_dir, config.llm_engine, config.llm_n_ctx)  # type: ignore[arg-type]
+        classifier = LLMClassifier(runtime, job.train.classes, config, Demonstrations([], 0, "random", None))
+        train = [Demo(t, y) for t, y in zip(job.train.texts, job.train.labels, strict=True)]
+        info = classifier.calibrate(train, job.seed)
+        return Fitted(classifier, {"engine": runtime.engine, "n_ctx": runtime.n_ctx, **info})
+
+
+register(LLMZeroShot())
