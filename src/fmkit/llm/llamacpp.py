@@ -25,32 +25,16 @@ class LlamaCppRuntime:
     engine = "llama.cpp"
 
     def __init__(self, path: Path, n_ctx: int | None = None, threads: int | None = None) -> None:
-        from llama_cpp import Llama
-
         from fmkit.errors import ModelNotAvailableError
 
         threads = threads or len(os.sched_getaffinity(0))
         try:
-            self.llm = Llama(
-                model_path=str(path),
-                n_ctx=n_ctx or 0,  # 0: the model's own, capped below
-                n_threads=threads,
-                n_threads_batch=threads,
-                logits_all=False,
-                verbose=False,
-            )
+            self.llm = _open(path, n_ctx or 0, threads)  # 0: the model's own window, capped below
         except (ValueError, RuntimeError) as exc:
             raise ModelNotAvailableError(f"llama.cpp cannot load {path} ({exc}); is it a valid GGUF file?") from None
         if n_ctx is None and self.llm.n_ctx() > DEFAULT_CTX:
-            del self.llm
-            self.llm = Llama(
-                model_path=str(path),
-                n_ctx=DEFAULT_CTX,
-                n_threads=threads,
-                n_threads_batch=threads,
-                logits_all=False,
-                verbose=False,
-            )
+            self.llm.close()
+            self.llm = _open(path, DEFAULT_CTX, threads)
         self.n_ctx: int = self.llm.n_ctx()
         self._prefix_logits: NDArray[np.float32] | None = None
         self.path = path
@@ -138,6 +122,14 @@ class LlamaCppRuntime:
     def _last_logits(self) -> NDArray[np.float32]:
         pointer = self.llm._ctx.get_logits()  # the last evaluated token's logits (logits_all=False)
         return np.ctypeslib.as_array(pointer, shape=(self.llm.n_vocab(),)).copy()
+
+
+def _open(path: Path, n_ctx: int, threads: int) -> Any:
+    from llama_cpp import Llama
+
+    return Llama(
+        model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, logits_all=False, verbose=False
+    )
 
 
 def _log_softmax(logits: NDArray[np.float32]) -> NDArray[np.float64]:
