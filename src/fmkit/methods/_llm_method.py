@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from fmkit.llm.labels import DEFAULT_INSTRUCTION, FORMATS, Demo, LabelPrompt
 from fmkit.llm.runtime import ENGINES, Runtime
+from fmkit.methods.protocol import FitJob, Fitted
 
 OVERFLOWS = ("truncate", "error")
 CALIBRATIONS = ("batch", "content-free", "none")
@@ -210,6 +211,20 @@ class LLMMethod:
 
     families: tuple[str, ...] = ("decoder",)
     config_type: type[Any] = LLMConfig
+
+    @staticmethod
+    def fit_with(
+        job: FitJob, config: LLMConfig, demos: Demonstrations, encoder: Path | None, labeled: Sequence[Demo]
+    ) -> Fitted:
+        """Open the LLM, embed the demonstrations when they are chosen by similarity, calibrate on ``labeled``."""
+        from fmkit.llm.runtime import open_runtime
+
+        runtime = open_runtime(job.card, job.base_dir, config.llm_engine, config.llm_n_ctx)  # type: ignore[arg-type]
+        classifier = LLMClassifier(runtime, job.train.classes, config, demos, encoder)
+        if encoder is not None:
+            demos.embeddings = classifier.embed([d.text for d in demos.pool])
+        info = classifier.calibrate(labeled, job.seed)
+        return Fitted(classifier, {"engine": runtime.engine, "n_ctx": runtime.n_ctx, **info})
 
     def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> LLMClassifier:
         from fmkit.config import bind

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fmkit.methods._llm_method import Demonstrations, LLMClassifier, LLMConfig, LLMMethod
+from fmkit.methods._llm_method import Demonstrations, LLMConfig, LLMMethod
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -48,10 +48,8 @@ class LLMPrompt(LLMMethod):
 
         from fmkit.catalog import Catalog, resolve
         from fmkit.llm.labels import Demo
-        from fmkit.llm.runtime import open_runtime
         from fmkit.methods._llm_method import ENCODER
 
-        runtime = open_runtime(job.card, job.base_dir, config.llm_engine, config.llm_n_ctx)  # type: ignore[arg-type]
         texts, labels = job.train.texts, job.train.labels
         cut = [Demo(t[: config.llm_demo_max_chars], y) for t, y in zip(texts, labels, strict=True)]
         rng = np.random.default_rng(job.seed)
@@ -66,11 +64,7 @@ class LLMPrompt(LLMMethod):
         else:
             encoder = resolve(Catalog().get(ENCODER))
             demos = Demonstrations(cut, config.llm_shots, "similar", None)
-        classifier = LLMClassifier(runtime, job.train.classes, config, demos, encoder)
-        if encoder is not None:
-            demos.embeddings = classifier.embed([d.text for d in cut])
-        info = classifier.calibrate(cut, job.seed)
-        return Fitted(classifier, {"engine": runtime.engine, "n_ctx": runtime.n_ctx, **info})
+        return self.fit_with(job, config, demos, encoder, cut)
 
 
 register(LLMPrompt())

@@ -8,7 +8,7 @@ not decisions.
 
 from __future__ import annotations
 
-from fmkit.methods._llm_method import Demonstrations, LLMClassifier, LLMConfig, LLMMethod
+from fmkit.methods._llm_method import Demonstrations, LLMConfig, LLMMethod
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -21,13 +21,9 @@ class LLMZeroShot(LLMMethod):
 
     def fit(self, job: FitJob, config: LLMConfig) -> Fitted:
         from fmkit.llm.labels import Demo
-        from fmkit.llm.runtime import open_runtime
 
-        runtime = open_runtime(job.card, job.base_dir, config.llm_engine, config.llm_n_ctx)  # type: ignore[arg-type]
-        classifier = LLMClassifier(runtime, job.train.classes, config, Demonstrations([], 0, "random", None))
         train = [Demo(t, y) for t, y in zip(job.train.texts, job.train.labels, strict=True)]
-        info = classifier.calibrate(train, job.seed)
-        return Fitted(classifier, {"engine": runtime.engine, "n_ctx": runtime.n_ctx, **info})
+        return self.fit_with(job, config, Demonstrations([], 0, "random", None), None, train)
 
 
 register(LLMZeroShot())
