@@ -66,6 +66,7 @@ class LabelPrompt:
         self.instruction = instruction.replace("{labels}", ", ".join(self.verbalizers))
         self.text_template, self.layout, self.answer_prefix = text_template, layout, answer_prefix
         self.dropped = 0  #: demonstrations left out because they did not fit the context window
+        self._layouts: dict[tuple[Demo, ...], tuple[str, str, str, int]] = {}  # split + its token count
         if layout == "chat":
             end = self._end_of_turn()
             self.continuations = [runtime.tokenize(v + end) for v in self.verbalizers]
@@ -123,14 +124,23 @@ class LabelPrompt:
         room = self.runtime.n_ctx - max(len(c) for c in self.continuations) - 2  # a BOS and a margin
         need = len(self.runtime.tokenize(text))
         while True:
-            prefix, before, after = self.split(demos)
-            used = len(self.runtime.tokenize(prefix + before + after))
+            prefix, before, after, used = self._layout(tuple(demos))
             if not demos or used + need <= room:
                 break
             demos = demos[1:]
             self.dropped += 1
         text = fit_text(self.runtime, text, room - used, overflow) if text else text
         return self.runtime.continuation_logprobs(prefix, before + text + after, self.continuations)
+
+    def _layout(self, demos: tuple[Demo, ...]) -> tuple[str, str, str, int]:
+        """``split(demos)`` and its length in tokens, remembered: a fixed set of demonstrations (or none) is
+        rendered and tokenized once per dataset, not once per text."""
+        if demos not in self._layouts:
+            if len(self._layouts) >= 256:  # per-query demonstrations rarely repeat: keep the cache small
+                self._layouts.clear()
+            prefix, before, after = self.split(demos)
+            self._layouts[demos] = (prefix, before, after, len(self.runtime.tokenize(prefix + before + after)))
+        return self._layouts[demos]
 
     def content_free(self, demos: Sequence[Demo]) -> NDArray[np.float64]:
         """Mean log-probability over the labels of the content-free inputs (Zhao et al., 2021), normalised: [C]."""

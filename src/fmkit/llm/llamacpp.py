@@ -85,8 +85,11 @@ class LlamaCppRuntime:
     def continuation_logprobs(
         self, prefix: str, suffix: str, continuations: Sequence[Sequence[int]]
     ) -> NDArray[np.float64]:
-        prefix_tokens = self._prompt_tokens(prefix) if prefix else self._prompt_tokens(suffix)[:1]
-        suffix_tokens = self.tokenize(suffix) if prefix else self._prompt_tokens(suffix)[1:]
+        if prefix:
+            prefix_tokens, suffix_tokens = self._prompt_tokens(prefix), self.tokenize(suffix)
+        else:
+            whole = self._prompt_tokens(suffix)
+            prefix_tokens, suffix_tokens = whole[:1], whole[1:]
         n_prompt = len(prefix_tokens) + len(suffix_tokens)
         check_prompt(n_prompt, max((len(c) for c in continuations), default=0), self.n_ctx)
         base = self._eval_prefix(prefix_tokens)
@@ -94,15 +97,16 @@ class LlamaCppRuntime:
             self.llm.n_tokens = len(prefix_tokens)
             self.llm.eval(suffix_tokens)
             base = self._last_logits()
+        first = _log_softmax(base)  # the same for every continuation's first token
         out = np.empty(len(continuations), np.float64)
         for i, continuation in enumerate(continuations):
-            logits, total = base, 0.0
+            log_p, total = first, 0.0
             for j, token in enumerate(continuation):
-                total += float(_log_softmax(logits)[token])
+                total += float(log_p[token])
                 if j + 1 < len(continuation):
                     self.llm.n_tokens = n_prompt + j  # drop what the previous continuation left behind
                     self.llm.eval([token])
-                    logits = self._last_logits()
+                    log_p = _log_softmax(self._last_logits())
             out[i] = total
         return out
 

@@ -107,7 +107,7 @@ class LLMClassifier:
         )
         self.encoder_dir = encoder_dir
         self._encoder: Any = None
-        self.bias = np.zeros(len(self.labels))  # content-free correction, subtracted
+        self.bias = np.zeros(len(self.labels))  # the label bias (llm_calibration), subtracted from log-probs
         self.temperature = 1.0
 
     # -- scoring ---------------------------------------------------------------------------------------------
@@ -173,9 +173,10 @@ class LLMClassifier:
             self.bias = self.prompt.content_free(self.demos.for_query(query[0] if query is not None else None))
         info["label_bias"] = [round(float(b), 4) for b in self.bias]
         y = np.array([self.labels.index(d.label) for d in chosen])
-        self.temperature = float(TemperatureScaler().fit(self.logits(scores).astype(np.float32), y).temperature_)
+        logits = self.logits(scores)  # temperature 1 here; the temperature never changes the argmax
+        self.temperature = float(TemperatureScaler().fit(logits.astype(np.float32), y).temperature_)
         info["temperature"] = round(self.temperature, 4)
-        info["train_accuracy"] = round(float((self.logits(scores).argmax(axis=1) == y).mean()), 4)
+        info["train_accuracy"] = round(float((logits.argmax(axis=1) == y).mean()), 4)
         if self.prompt.dropped:
             from fmkit.data.validate import DataWarning
 

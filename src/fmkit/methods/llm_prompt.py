@@ -1,10 +1,12 @@
-"""llm-prompt: in-context learning, the labeled examples shown to the LLM as earlier turns of the chat.
+"""llm-prompt: in-context learning, labeled examples shown to the LLM before the text to classify.
 
 For each query, ``llm_shots`` demonstrations per label are chosen from the labeled data: the most similar
 to the query by the bundled sentence encoder (Liu et al., 2022, "What Makes Good In-Context Examples for
 GPT-3?"), the most similar placed last, or one fixed random set for every query (its prompt prefix is then
 evaluated once for a whole dataset, much faster on llama.cpp). Demonstrations that do not fit the context
-window are dropped, least similar first. Labels are scored as in ``llm-zero-shot``.
+window are dropped, least similar first. Demonstrations appear as answered blocks before the text
+(``llm_layout=completion``) or as earlier turns of the chat (``chat``); labels are scored as in
+``llm-zero-shot``.
 """
 
 from __future__ import annotations
