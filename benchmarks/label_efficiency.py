@@ -8,6 +8,11 @@ training wall-clock and peak memory are recorded. The `setfit` package (benchmar
     python benchmarks/label_efficiency.py --dataset emotion --shots 8 --seeds 0 1 2 3 4
     python benchmarks/label_efficiency.py --dataset sst5 --candidates contrastive setfit tfidf
     python benchmarks/label_efficiency.py --plot-only
+    python benchmarks/label_efficiency.py --prior-gains   # auto's FEW_LABEL_GAINS, from the stored runs
+
+auto's decision leans on a prior fitted to this benchmark (fmkit.methods.auto.FEW_LABEL_GAINS); so that auto
+is not scored on the data its prior saw, each auto run here uses the gains of the other datasets only
+(leave-one-dataset-out), recorded with the run.
 
 Resumable: each finished run is stored in benchmarks/results/label_efficiency.json and skipped later.
 Test sets larger than ``--max-test`` rows (default 2,500; enron_spam has no split, its first rows of a seeded
@@ -100,6 +105,18 @@ def score(metric: str, truth: list[str], predicted: list[str]) -> float:
 CHOSEN: dict[str, Any] = {}  # what auto picked in the last run
 
 
+def prior_gains(runs: dict[str, dict[str, Any]], shots: int = 8, exclude: str | None = None) -> dict[str, Any]:
+    """Each method's score gain over contrastive at ``shots`` labels per class: (mean, sd) over datasets x seeds."""
+    gains: dict[str, list[float]] = {}
+    for key, run in runs.items():
+        name, n, seed, method = key.split("/")
+        anchor = runs.get(f"{name}/{n}/{seed}/contrastive")
+        if n != str(shots) or name == exclude or anchor is None or method in ("contrastive", "auto", "tfidf", "setfit"):
+            continue
+        gains.setdefault(method, []).append(run["score"] - anchor["score"])
+    return {m: (round(float(np.mean(g)), 1), round(float(np.std(g, ddof=1)), 1)) for m, g in gains.items() if g[1:]}
+
+
 def run_fmkit(method: str, train: Any, pool: Any, test: Any, seed: int) -> tuple[list[str], float]:
     import fmkit
 
@@ -172,7 +189,12 @@ def main() -> None:
     parser.add_argument("--max-test", type=int, default=2500, help="score on a seeded sample of this many test rows")
     parser.add_argument("--plot-only", action="store_true")
     parser.add_argument("--markdown", action="store_true", help="print the docs tables from the stored results")
+    parser.add_argument("--prior-gains", action="store_true", help="print auto's benchmark prior from the results")
     args = parser.parse_args()
+    if args.prior_gains:
+        for method, (mean, sd) in sorted(prior_gains(_results.load(RESULTS)["runs"]).items()):
+            print(f'    "{method}": ({mean}, {sd}),')
+        return
     if args.markdown:
         print(markdown(_results.load(RESULTS)))
         return
@@ -192,6 +214,11 @@ def main() -> None:
                             continue
                         fn = functools.partial(run_candidate, candidate, train, pool, split.test, seed)
                         CHOSEN.clear()
+                        if candidate == "auto":  # leave-one-dataset-out prior (see the module docstring)
+                            from fmkit.methods import auto
+
+                            auto.FEW_LABEL_GAINS = prior_gains(results["runs"], exclude=name)
+                            CHOSEN["prior_gains"] = auto.FEW_LABEL_GAINS
                         print(f"{key} ({len(train)} labels) ...", flush=True)
                         predicted, seconds, peak = measure(fn)
                         value = score(split.metric, list(split.test.labels), predicted)

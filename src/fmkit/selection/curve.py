@@ -95,14 +95,22 @@ def fit_curve(points: list[tuple[float, float]]) -> Curve | None:
     return Curve(float(a), float(b), float(c), tuple(points))
 
 
+def expected_accuracy(curve: Curve, accuracy: float, at_per_class: float, per_class: float) -> float:
+    """``accuracy`` measured with ``at_per_class`` labels per class, moved to ``per_class`` along the curve."""
+    probe_error = max(1e-6, 1 - curve(at_per_class))
+    error = (1 - accuracy) * (1 - curve(per_class)) / probe_error
+    return float(np.clip(1 - error, 0.0, 1.0))
+
+
 def plan_budget(
     curve: Curve, method_accuracy: float, cv_per_class: float, per_class: int, n_classes: int
 ) -> list[BudgetPoint]:
     """Expected accuracy at 2x, 4x and 8x the current labels per class (see the module docstring)."""
-    probe_error = max(1e-6, 1 - curve(cv_per_class))
-    plan = []
-    for factor in (2, 4, 8):
-        target = per_class * factor
-        error = (1 - method_accuracy) * (1 - curve(target)) / probe_error
-        plan.append(BudgetPoint(target, (target - per_class) * n_classes, float(np.clip(1 - error, 0.0, 1.0))))
-    return plan
+    return [
+        BudgetPoint(
+            per_class * factor,
+            per_class * (factor - 1) * n_classes,
+            expected_accuracy(curve, method_accuracy, cv_per_class, per_class * factor),
+        )
+        for factor in (2, 4, 8)
+    ]
