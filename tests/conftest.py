@@ -56,3 +56,82 @@ def _write_csv(path: Path, data: LabeledTexts) -> None:
 def write_rows(path: Path, header: str, rows: list[str]) -> Path:
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
+
+
+# Tiny random-initialised causal LMs of real architectures, built here (no hub): a byte-level BPE tokenizer
+# trained on a few sentences, with the ChatML special tokens and template, and Llama / Qwen2 / GPT-2 models
+# of a few thousand parameters.
+CHATML = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + "
+    "'\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+CORPUS = [
+    "the parcel never arrived and tracking shows nothing",
+    "I was charged twice for one order, please refund",
+    "the app crashes when I open settings",
+    "positive negative neutral review movie film great awful",
+    "Summarize the dialogue. Answer with the category only.",
+] * 20
+
+
+def _tokenizer(chat: bool):  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    raw = Tokenizer(models.BPE())
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=special, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    raw.train_from_iterator(CORPUS, trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=raw,
+        eos_token="<|im_end|>" if chat else "<|endoftext|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=special[1:],
+    )
+    if chat:
+        tokenizer.chat_template = CHATML
+    return tokenizer
+
+
+@pytest.fixture(scope="session")
+def tiny_llms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Directories of tiny random causal LMs: llama and qwen2 with a chat template, gpt2 without."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(0)
+    out = {}
+    for arch in ("llama", "qwen2", "gpt2"):
+        tokenizer = _tokenizer(chat=arch != "gpt2")
+        vocab = len(tokenizer)
+        eos = tokenizer.eos_token_id
+        if arch == "gpt2":
+            config = GPT2Config(
+                vocab_size=vocab, n_embd=32, n_layer=2, n_head=2, n_positions=256, bos_token_id=eos, eos_token_id=eos
+            )
+            model = GPT2LMHeadModel(config)
+        else:
+            kind, config_type = (LlamaForCausalLM, LlamaConfig) if arch == "llama" else (Qwen2ForCausalLM, Qwen2Config)
+            config = config_type(
+                vocab_size=vocab,
+                hidden_size=32,
+                intermediate_size=64,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                num_key_value_heads=1,
+                max_position_embeddings=256,
+                eos_token_id=eos,
+                bos_token_id=None,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+            model = kind(config)
+        model.generation_config.eos_token_id = eos
+        directory = tmp_path_factory.mktemp(f"tiny-{arch}")
+        model.save_pretrained(directory)
+        tokenizer.save_pretrained(directory)
+        out[arch] = directory
+    return out

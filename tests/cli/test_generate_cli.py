@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,34 @@ def test_bad_input_is_one_clear_line(
     got, out, err = run(args, capsys)
     assert got == code and message in err and out == ""
     assert len(err.strip().splitlines()) == 1
+
+
+def test_json_schema_prints_one_line_of_schema_valid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}, "city": {"type": "string"}},
+        "required": ["name", "age", "city"],
+    }
+    path = tmp_path / "person.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    code, out, err = run(
+        ["generate", "Maria Lopez is 34 years old and lives in Madrid.", "--json-schema", str(path)], capsys
+    )
+    assert code == 0 and err == "" and len(out.splitlines()) == 1
+    data = json.loads(out)
+    assert set(data) == {"name", "age", "city"} and isinstance(data["age"], int)
+
+
+def test_json_schema_refuses_clashing_flags_and_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "schema.json"
+    path.write_text('{"type": "object", "properties": {"a": {"type": "strin"}}}', encoding="utf-8")
+    code, out, err = run(["generate", "hi", "--json-schema", str(path), "--stream", "--raw"], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "cannot be combined with --stream" in err and "cannot be combined with --raw" in err
+    code, out, err = run(["generate", "hi", "--json-schema", str(path)], capsys)
+    assert code == 2 and "invalid at $.properties.a.type" in err
+    code, out, err = run(["generate", "hi", "--json-schema", str(tmp_path / "none.json")], capsys)
+    assert code == 2 and "does not exist" in err
+    path.write_text('{"type": "object", "properties": {"a": {"type": "string"}}}', encoding="utf-8")
+    code, out, err = run(["generate", "hi", "--json-schema", str(path), "--max-tokens", "3"], capsys)
+    assert code == 2 and "raise max_tokens (--max-tokens)" in err and out == ""

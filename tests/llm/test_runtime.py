@@ -45,7 +45,7 @@ def test_continuation_scores_are_the_models_log_probabilities(tiny: Transformers
     prompt = tiny.chat(MESSAGES)
     continuations = [tiny.tokenize(" refund"), tiny.tokenize(" tracking shows nothing"), tiny.tokenize("x")]
     scores = tiny.continuation_logprobs(prompt[:20], prompt[20:], continuations)
-    tokens = tiny._prompt_tokens(prompt[:20]) + tiny.tokenize(prompt[20:])  # the prefix is tokenized apart
+    tokens = tiny.prompt_tokens(prompt[:20]) + tiny.tokenize(prompt[20:])  # the prefix is tokenized apart
     for score, continuation in zip(scores, continuations, strict=True):
         ids = torch.tensor([tokens + continuation])
         with torch.inference_mode():

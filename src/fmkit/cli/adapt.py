@@ -17,15 +17,31 @@ def adapt(
     data: Annotated[Path, typer.Option(help="Labeled training data: CSV, TSV, JSONL, Parquet or a `datasets` dir.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Artifact directory to create (must not exist).")],
     model: Annotated[
-        str, typer.Option(help="Catalog id (see `fmkit models list`) or a local model dir.")
-    ] = "minilm-l6",
-    method: Annotated[str, typer.Option(help="Adaptation method (see `fmkit methods list`).")] = "linear-probe",
+        str | None,
+        typer.Option(
+            help="Catalog id (see `fmkit models list`) or a local model dir; default minilm-l6 (smollm2 "
+            "for generation tasks)."
+        ),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="Adaptation method (see `fmkit methods list`); default linear-probe (llm-instruct for "
+            "generation tasks)."
+        ),
+    ] = None,
     valid: Annotated[Path | None, typer.Option(help="Validation data for early stopping and calibration.")] = None,
     unlabeled: Annotated[
         Path | None, typer.Option(help="Unlabeled texts (same --text-col) for methods that use them (self-train).")
     ] = None,
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
+    task: Annotated[
+        str, typer.Option(help="classify | summarize | instruct (generation tasks need a decoder LLM).")
+    ] = "classify",
+    target_col: Annotated[
+        str, typer.Option(help="Generation tasks: column holding the reference output (--text-col is the input).")
+    ] = "target",
     set_: Annotated[list[str] | None, typer.Option("--set", help="Method option KEY=VALUE (repeatable).")] = None,
     config: Annotated[Path | None, typer.Option(help="JSON/YAML file of method options.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -42,6 +58,11 @@ def adapt(
 
     options: dict[str, Any] = read_config_file(config) if config else {}
     options |= parse_assignments(set_ or [])
+    if task != "classify":
+        model, method = model or "smollm2-135m-instruct", method or "llm-instruct"
+        _adapt_generator(data, out_dir, model, method, task, text_col, target_col, options, seed, overwrite, as_json)
+        return
+    model, method = model or "minilm-l6", method or "linear-probe"
     err.print(f"adapting [bold]{model}[/bold] with [bold]{method}[/bold] on {data} ...")
     result = run_adapt(
         data,
@@ -67,6 +88,41 @@ def adapt(
     )
     _explain_auto(manifest.get("fit_info", {}))
     out.print(f"next: fmkit eval {result.path} --data HOLDOUT.csv --report report.html")
+
+
+def _adapt_generator(
+    data: Path,
+    out_dir: Path,
+    model: str,
+    method: str,
+    task: str,
+    input_col: str,
+    target_col: str,
+    options: dict[str, Any],
+    seed: int,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    from fmkit.generation.api import adapt_generator
+
+    err.print(f"adapting [bold]{model}[/bold] to {task} with [bold]{method}[/bold] on {data} ...")
+    result = adapt_generator(
+        data,
+        task=task,
+        model=model,
+        method=method,
+        out=out_dir,
+        config=options,
+        input_col=input_col,
+        target_col=target_col,
+        seed=seed,
+        overwrite=overwrite,
+    )
+    if as_json:
+        emit_json({"path": str(result.path), **result.manifest})
+        return
+    out.print(f"wrote {result.path}  ({task}, {result.manifest['data']['n_train']} examples)")
+    out.print(f"next: fmkit eval {result.path} --data HOLDOUT.jsonl --text-col {input_col} --target-col {target_col}")
 
 
 def _explain_auto(info: dict[str, Any]) -> None:

@@ -21,17 +21,25 @@ def eval_cmd(
     ] = None,
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
+    target_col: Annotated[str, typer.Option(help="Generation artifacts: column of reference outputs.")] = "target",
+    limit: Annotated[int | None, typer.Option(help="Generation artifacts: score the first N rows only.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Generation artifacts: write a PNG of lengths and ROUGE.")] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (keys include accuracy, macro_f1).")
+        bool, typer.Option("--json", help="Print one JSON object (keys include accuracy, macro_f1 / rougeL).")
     ] = False,
 ) -> None:
-    """Evaluate an artifact: accuracy, macro-F1, per-class scores, calibration, latency and memory.
+    """Evaluate an artifact: accuracy, macro-F1, per-class scores, calibration, latency and memory (classifiers);
+    ROUGE-1/2/L and output lengths (generators).
 
     Example: fmkit eval runs/tickets --data holdout.csv --report report.html
     """
     from fmkit.api import load
+    from fmkit.artifacts import read_manifest
     from fmkit.evaluation import evaluate
 
+    if read_manifest(artifact, verify=False)["task"] != "classify":
+        _eval_generator(artifact, data, text_col, target_col, limit, json_out, plot, as_json)
+        return
     model = load(artifact)
     result = evaluate(model, data, text_col=text_col, label_col=label_col, report=report, json_path=json_out)
     if as_json:
@@ -52,6 +60,44 @@ def eval_cmd(
     out.print(table)
     if report:
         out.print(f"report: {report}")
+
+
+def _eval_generator(
+    artifact: Path,
+    data: Path,
+    input_col: str,
+    target_col: str,
+    limit: int | None,
+    json_out: Path | None,
+    plot: Path | None,
+    as_json: bool,
+) -> None:
+    from fmkit.generation.api import evaluate_generator, load_generator
+
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be >= 1, got {limit}")
+    model = load_generator(artifact)
+    result = evaluate_generator(
+        model, data, input_col=input_col, target_col=target_col, limit=limit, json_path=json_out, plot_path=plot
+    )
+    if as_json:
+        emit_json(result)
+        return
+    lengths = result["lengths"]
+    table = Table(title=f"{model.manifest['method']} ({model.task}) on {data} ({result['n']} items)")
+    for column in ("ROUGE-1", "ROUGE-2", "ROUGE-L", "ROUGE-Lsum", "words out / ref (median)", "items/s"):
+        table.add_column(column)
+    table.add_row(
+        f"{result['rouge1']:.2f}",
+        f"{result['rouge2']:.2f}",
+        f"{result['rougeL']:.2f}",
+        f"{result['rougeLsum']:.2f}",
+        f"{lengths['outputs']['median']:.0f} / {lengths['references']['median']:.0f}",
+        f"{result['performance']['items_per_second']:.2f}",
+    )
+    out.print(table)
+    if plot:
+        out.print(f"plot: {plot}")
 
 
 def predict(

@@ -1,9 +1,14 @@
-"""``fmkit generate``: one answer from a decoder LLM, printed whole or streamed as it is generated."""
+"""``fmkit generate``: one answer from a decoder LLM, printed whole or streamed as it is generated.
+
+With ``--json-schema`` the answer is a JSON object extracted from PROMPT under a grammar (``fmkit.llm.extract``).
+"""
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -29,10 +34,19 @@ def generate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object: text, model, engine, tokens.")
     ] = False,
+    json_schema: Annotated[
+        Path | None,
+        typer.Option(
+            "--json-schema",
+            help="Extract from PROMPT a JSON object matching this JSON Schema file and print it on one line "
+            "(grammar-constrained, GGUF models; --system replaces the extraction instruction).",
+        ),
+    ] = None,
 ) -> None:
     """Generate an answer with an LLM (chat template applied, so instruct models answer the prompt).
 
     Example: fmkit generate "Summarize: the meeting moved to Friday." --stream
+    Example: fmkit generate "Maria Lopez, 34, lives in Madrid." --json-schema person.json
     """
     from fmkit.catalog import Catalog, resolve
     from fmkit.config import bind
@@ -50,6 +64,7 @@ def generate(
         {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "seed": seed, "stop": tuple(stop or ())},
         where="generate",
     )
+    schema = _extraction_schema(json_schema, stream, raw, stop) if json_schema is not None else None
     card = Catalog().get(model)
     runtime = open_runtime(card, resolve(card), engine, n_ctx)  # type: ignore[arg-type]
     room = runtime.n_ctx - settings.max_tokens - 1
@@ -58,6 +73,12 @@ def generate(
             f"--max-tokens {settings.max_tokens} leaves no room for the prompt in the {runtime.n_ctx}-token context; "
             "lower --max-tokens or raise --n-ctx"
         )
+    if schema is not None:
+        from fmkit.llm.extract import DEFAULT_INSTRUCTION, extract
+
+        data = extract(runtime, prompt, schema, system or DEFAULT_INSTRUCTION, settings, overflow)  # type: ignore[arg-type]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
     if raw:
         text = fit_text(runtime, prompt, room, overflow, "prompt")  # type: ignore[arg-type]
     else:
@@ -81,3 +102,23 @@ def generate(
         sys.stdout.write(answer + "\n")
     if not answer.strip():
         err.print("[yellow]warning:[/yellow] the model returned an empty answer")
+
+
+def _extraction_schema(path: Path, stream: bool, raw: bool, stop: list[str] | None) -> dict[str, Any]:
+    """The schema of ``--json-schema``, after checking the flags it cannot be combined with."""
+    from fmkit.errors import ConfigError
+    from fmkit.llm.extract import load_schema
+
+    clashes = {
+        "--stream": (stream, "the JSON is printed whole, once it is complete and validated"),
+        "--raw": (raw, "extraction builds its own chat prompt around the schema"),
+        "--stop": (bool(stop), "a stop sequence would cut the JSON short"),
+    }
+    problems = [
+        f"--json-schema cannot be combined with {flag}: {why}; drop {flag}"
+        for flag, (given, why) in clashes.items()
+        if given
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return load_schema(path)

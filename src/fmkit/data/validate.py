@@ -65,10 +65,10 @@ def validate_table(
     if len(frame) == 0:
         raise DataError(f"{name} has a header but no rows; expected at least one example")
     texts = [_cell(v) for v in frame[text_col].tolist()]
-    _check_rows(
+    check_rows(
         table, texts, lambda t: not t.strip(), f"empty text in column {text_col!r}", "fill in or remove those rows"
     )
-    _check_rows(
+    check_rows(
         table,
         texts,
         lambda t: len(t) > max_chars,
@@ -78,7 +78,7 @@ def validate_table(
     labels: list[str] = []
     if label_col:
         labels = [_cell(v).strip() for v in frame[label_col].tolist()]
-        _check_rows(
+        check_rows(
             table, labels, lambda s: not s, f"missing label in column {label_col!r}", "label or remove those rows"
         )
         _check_labels(table, labels, label_col, known_labels, min_per_class)
@@ -137,7 +137,7 @@ def _check_columns(table: Table, wanted: list[str]) -> None:
         )
 
 
-def _check_rows(table: Table, values: list[str], bad: object, problem: str, fix: str) -> None:
+def check_rows(table: Table, values: list[str], bad: object, problem: str, fix: str) -> None:
     assert callable(bad)
     rows = [i for i, v in enumerate(values) if bad(v)]
     if rows:
@@ -152,7 +152,7 @@ def _check_labels(
 ) -> None:
     if known is not None:
         known_set = set(known)
-        _check_rows(
+        check_rows(
             table,
             labels,
             lambda s: s not in known_set,

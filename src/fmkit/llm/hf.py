@@ -32,8 +32,25 @@ def load_causal_lm(path: Path) -> tuple[Any, Any]:
         model = AutoModelForCausalLM.from_pretrained(str(where), dtype="float32", **gguf)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelNotAvailableError(f"transformers cannot load a causal LM from {path} ({exc})") from None
+    if gguf:
+        _as_dense(model)
     model.eval()
     return model, tokenizer
+
+
+def _as_dense(model: Any) -> None:
+    """A GGUF loaded with its weights unpacked is a plain float model: drop the GGUF quantizer that transformers
+    leaves attached, which would refuse ``save_pretrained`` and write a quantization config into ``config.json``."""
+    import torch
+
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is None or getattr(quantizer, "packed_modules", None):
+        return  # nothing attached, or weights kept in GGUF blocks: leave them as they are
+    if any(not isinstance(p, torch.nn.Parameter) or p.dtype != torch.float32 for p in model.parameters()):
+        return
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
 
 
 class TransformersRuntime:
@@ -64,7 +81,8 @@ class TransformersRuntime:
             )
         return chat.render(None, messages, add_generation_prompt=add_generation_prompt)
 
-    def _prompt_tokens(self, prompt: str) -> list[int]:
+    def prompt_tokens(self, prompt: str) -> list[int]:
+        """Tokens of a whole prompt as the model reads it: BOS once when the model uses one."""
         tokens = list(self.tokenizer(prompt, add_special_tokens=True)["input_ids"])
         bos = self.tokenizer.bos_token_id
         if len(tokens) > 1 and bos is not None and tokens[0] == bos and tokens[1] == bos:
@@ -74,7 +92,7 @@ class TransformersRuntime:
     def stream(self, prompt: str, settings: GenerationSettings) -> Iterator[str]:
         import torch
 
-        tokens = self._prompt_tokens(prompt)
+        tokens = self.prompt_tokens(prompt)
         check_prompt(len(self.tokenize(prompt)), settings.max_tokens, self.n_ctx)
         generator = torch.Generator().manual_seed(settings.seed)
         ids, past, generated, sent = torch.tensor([tokens]), None, list[int](), 0
@@ -108,7 +126,7 @@ class TransformersRuntime:
     ) -> NDArray[np.float64]:
         import torch
 
-        prompt = self._prompt_tokens(prefix) + self.tokenize(suffix) if prefix else self._prompt_tokens(suffix)
+        prompt = self.prompt_tokens(prefix) + self.tokenize(suffix) if prefix else self.prompt_tokens(suffix)
         longest = max((len(c) for c in continuations), default=0)
         check_prompt(len(prompt), longest, self.n_ctx)
         if not continuations:

@@ -1,5 +1,8 @@
 """The llama.cpp engine (``llama-cpp-python``): GGUF models on CPU, the fast path.
 
+Generation can be constrained to JSON matching a JSON Schema: llama-cpp-python compiles the schema to a
+GBNF grammar and the sampler only ever picks tokens the grammar allows (``stream_json``).
+
 Scoring reuses the KV cache: a prompt comes as a shared prefix (instruction, fixed demonstrations) and a
 suffix (the query); the prefix is evaluated once for a whole dataset, the suffix once per query, and each
 continuation token by token on top of them, rolled back before the next.
@@ -7,14 +10,16 @@ continuation token by token on top of them, rolled back before the next.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from fmkit.errors import ConfigError
 from fmkit.llm import chat
 from fmkit.llm.runtime import GenerationSettings, Message, check_prompt
 
@@ -62,6 +67,13 @@ class LlamaCppRuntime:
         return tokens
 
     def stream(self, prompt: str, settings: GenerationSettings) -> Iterator[str]:
+        yield from self._stream(prompt, settings, grammar=None)
+
+    def stream_json(self, prompt: str, settings: GenerationSettings, schema: Mapping[str, Any]) -> Iterator[str]:
+        """Like ``stream``, but every piece keeps the text a prefix of JSON that matches ``schema``'s structure."""
+        yield from self._stream(prompt, settings, grammar=json_grammar(schema))
+
+    def _stream(self, prompt: str, settings: GenerationSettings, grammar: Any) -> Iterator[str]:
         tokens = self._prompt_tokens(prompt)
         check_prompt(len(self.tokenize(prompt)), settings.max_tokens, self.n_ctx)
         self._prefix_logits = None  # generation overwrites the cache
@@ -76,6 +88,7 @@ class LlamaCppRuntime:
             seed=settings.seed,
             stop=list(settings.stop) + ([self.eos_text] if self.eos_text else []),
             stream=True,
+            grammar=grammar,
         )
         for chunk in chunks:
             piece = str(chunk["choices"][0]["text"])
@@ -126,6 +139,19 @@ class LlamaCppRuntime:
     def _last_logits(self) -> NDArray[np.float32]:
         pointer = self.llm._ctx.get_logits()  # the last evaluated token's logits (logits_all=False)
         return np.ctypeslib.as_array(pointer, shape=(self.llm.n_vocab(),)).copy()
+
+
+def json_grammar(schema: Mapping[str, Any]) -> Any:
+    """A ``llama_cpp.LlamaGrammar`` that only accepts JSON of ``schema``'s structure (keys, types, enums)."""
+    from llama_cpp import LlamaGrammar
+
+    try:
+        return LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+    except (AssertionError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ConfigError(
+            f"llama.cpp's JSON-schema-to-grammar converter cannot handle this schema ({exc}); "
+            "simplify that part of the schema"
+        ) from None
 
 
 def _open(path: Path, n_ctx: int, threads: int) -> Any:

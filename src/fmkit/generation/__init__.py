@@ -1,0 +1,1 @@
+"""Generation tasks with a decoder LLM: summarization and instruction following, scored with ROUGE."""
