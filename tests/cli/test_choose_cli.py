@@ -76,3 +76,15 @@ def test_bad_options_are_one_line_errors(
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2
     assert message in err
+
+
+def test_the_llm_methods_are_candidates_beside_the_encoder(
+    tickets: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["choose", "--data", str(tickets["few"]), "--models", "smollm2-135m-instruct,minilm-l6"]
+    code = main([*args, "--methods", "llm-zero-shot,linear-probe", "--folds", "2", "--json"])
+    assert code == 0
+    rows = {(c["model"], c["method"]): c for c in json.loads(capsys.readouterr().out)["candidates"]}
+    llm = rows[("smollm2-135m-instruct", "llm-zero-shot")]
+    assert ("minilm-l6", "linear-probe") in rows
+    assert 0 <= llm["accuracy"] <= 1 and llm["latency_ms_p50"] > 0 and llm["peak_memory_mb"] > 0

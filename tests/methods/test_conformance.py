@@ -19,6 +19,7 @@ FAST: dict[str, dict[str, object]] = {
     "self-train": {"self_train_base": "linear-probe", "self_train_rounds": 1},
     "auto": {"auto_candidates": "zero-shot,linear-probe", "auto_folds": 2},
     "llm-prompt": {"llm_shots": 1},
+    "distill": {"distill_student": "linear-probe", "distill_pool_size": 120, "distill_keep": 0.2},
 }
 LLM = "smollm2-135m-instruct"  # the bundled decoder, for the methods that adapt decoders
 QUALITY_FLOOR = 0.6  # 4 classes, chance is 0.25; every encoder method clears 0.85 on the demo tickets with 8 labels

@@ -15,6 +15,7 @@ BUILTIN_MODULES = (
     "self_train",
     "llm_zero_shot",
     "llm_prompt",
+    "distill",
     "auto",
 )
 

@@ -23,6 +23,7 @@ from fmkit.selection.serving import ServingCost
 
 TFIDF = "tfidf"
 NOT_CANDIDATES = ("auto",)  # auto chooses among the others itself
+NEEDS_POOL = ("self-train", "distill")  # candidates only with --unlabeled
 SERVED_TEXTS = 64  # sample texts the serving measurement predicts
 
 
@@ -99,12 +100,15 @@ def enumerate_candidates(
     from fmkit.methods import registry
 
     known = [n for n in registry.names() if n not in NOT_CANDIDATES]
-    wanted = methods or [n for n in known if n != "self-train" or has_pool]
+    wanted = methods or [n for n in known if n not in NEEDS_POOL or has_pool]
     unknown = [n for n in wanted if n not in (*known, TFIDF)]
     if unknown:
         raise ConfigError(f"--method {', '.join(unknown)} is not a candidate; expected some of {', '.join(known)}")
-    if "self-train" in wanted and not has_pool:
-        raise ConfigError("self-train learns from unlabeled texts: pass --unlabeled POOL.csv or leave it out")
+    pooled = [n for n in wanted if n in NEEDS_POOL]
+    if pooled and not has_pool:
+        raise ConfigError(
+            f"{', '.join(pooled)} learn from unlabeled texts: pass --unlabeled POOL.csv or leave them out"
+        )
     cards = [catalog.get(m) for m in models] if models else [c for c in catalog.cards() if c.modality == "text"]
     pairs: list[tuple[ModelCard | None, str]] = []
     skipped: list[dict[str, str]] = []
@@ -190,9 +194,9 @@ def choose(
             job = FitJob(card, resolve(card), sampled, None, seed, unlabeled)
             result = cross_validate(name, method_fitter(method, bind(method.config_type, {}), job), sampled, fold_list)
             candidate = Candidate(card.id, name)
-        key = candidate.name if card is None else card.id  # every encoder method serves encoder + linear head
+        key = candidate.name if card is None or card.family == "decoder" else card.id  # encoders: encoder + head
         if key not in costs:
-            costs[key] = _serving_cost(card, sampled)
+            costs[key] = _serving_cost(card, name, sampled, seed)
         rows.append(Row(candidate, result, _macro_f1(sampled, result), costs[key]))
     return rank(rows, budget_latency_ms, budget_memory_mb, skipped, len(sampled), len(fold_list))
 
@@ -202,13 +206,16 @@ def _budgets(latency_ms: float | None, memory_mb: float | None) -> dict[str, flo
     return {k: v for k, v in given.items() if v is not None}
 
 
-def _serving_cost(card: ModelCard | None, sampled: LabeledTexts) -> ServingCost:
+def _serving_cost(card: ModelCard | None, method: str, sampled: LabeledTexts, seed: int) -> ServingCost:
     from fmkit.catalog.resolve import resolve
     from fmkit.selection.serving import measure_serving
 
     texts = list(sampled.texts[:SERVED_TEXTS])
+    train: dict[str, Any] = {"train_texts": list(sampled.texts), "train_labels": list(sampled.labels)}
     if card is None:
-        spec = {"kind": TFIDF, "train_texts": list(sampled.texts), "train_labels": list(sampled.labels)}
+        spec = {"kind": TFIDF, **train}
+    elif card.family == "decoder":
+        spec = {"kind": "fitted", "model": card.id, "method": method, "seed": seed, **train}
     else:
         spec = {"kind": "encoder", "model_dir": str(resolve(card)), "labels": list(sampled.classes)}
     return measure_serving({**spec, "texts": texts})

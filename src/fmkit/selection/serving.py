@@ -3,7 +3,9 @@
 Memory is a property of the serving process (interpreter, libraries, weights, activations), so each
 measurement runs in its own Python process that loads only what that candidate needs and reports its peak
 resident set. Every encoder method serves the same thing (the encoder and a linear head, merged for LoRA),
-so encoder candidates are measured once per model; the TF-IDF baseline is measured on its own.
+so encoder candidates are measured once per model; the TF-IDF baseline is measured on its own. A decoder
+LLM's cost depends on its method (in-context demonstrations lengthen every prompt), so each LLM candidate is
+fitted on the sample in the child (kind "fitted") and measured as it would serve.
 
     python -m fmkit.selection.serving < spec.json    # the child; prints one JSON line
 """
@@ -39,8 +41,9 @@ class ServingCost:
 
 
 def measure_serving(spec: dict[str, Any], timeout_s: float = 900) -> ServingCost:
-    """Run the child on ``spec`` ({"kind": "encoder", "model_dir", "labels", "texts"} or "tfidf" with
-    "train_texts"/"train_labels"/"texts") and return what it measured."""
+    """Run the child on ``spec`` and return what it measured. ``spec`` holds "texts" to predict and a "kind":
+    "encoder" with "model_dir" and "labels"; "tfidf" with "train_texts" and "train_labels"; or "fitted" with
+    "model" (catalog id), "method", "seed", "train_texts" and "train_labels"."""
     try:
         done = subprocess.run(
             [sys.executable, "-m", "fmkit.selection.serving"],
@@ -65,6 +68,12 @@ def _load(spec: dict[str, Any]) -> Any:
         from fmkit.selection.tfidf import TfidfClassifier
 
         return TfidfClassifier.fit(LabeledTexts.of(spec["train_texts"], spec["train_labels"]))
+    if spec["kind"] == "fitted":
+        import fmkit
+        from fmkit.data.labeled import LabeledTexts
+
+        train = LabeledTexts.of(spec["train_texts"], spec["train_labels"])
+        return fmkit.adapt(train, model=spec["model"], method=spec["method"], seed=spec["seed"])
     from fmkit.methods.encoder_head import EncoderClassifier
 
     return EncoderClassifier.from_encoder(Path(spec["model_dir"]), spec["labels"])
