@@ -30,11 +30,21 @@ def test_interrupted_adapt_leaves_nothing(sig: int, code: int, tickets: dict[str
         "--out",
         str(runs / "model"),
     ]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "FMKIT_PROGRESS": "0"})
-    assert process.stderr is not None
-    assert "adapting" in process.stderr.readline()
-    time.sleep(6)  # well into training
-    assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(sig)
-    assert process.wait(timeout=60) == code
+    log = tmp_path / "stderr.txt"  # a file, not a pipe: a full pipe nobody reads would block the child
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, stderr=stderr, text=True, env={**os.environ, "FMKIT_PROGRESS": "0"})
+    try:
+        for _ in range(600):
+            if "adapting" in log.read_text() or process.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert "adapting" in log.read_text(), log.read_text()
+        time.sleep(6)  # well into training
+        assert process.poll() is None, "finished before it could be interrupted"
+        process.send_signal(sig)
+        assert process.wait(timeout=120) == code, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     assert list(runs.iterdir()) == []
