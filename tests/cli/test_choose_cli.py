@@ -79,9 +79,10 @@ def test_bad_options_are_one_line_errors(
 
 
 def test_the_llm_methods_are_candidates_beside_the_encoder(
-    tickets: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    tickets: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     args = ["choose", "--data", str(tickets["few"]), "--models", "smollm2-135m-instruct,minilm-l6"]
+    args += ["--plot", str(tmp_path / "choose.png")]
     code = main([*args, "--methods", "llm-zero-shot,linear-probe", "--folds", "2", "--json"])
     assert code == 0
     rows = {(c["model"], c["method"]): c for c in json.loads(capsys.readouterr().out)["candidates"]}
