@@ -113,11 +113,36 @@ def test_budget_skips_expensive_candidates_but_scores_the_cheap_ones(few_tickets
         ({"auto_candidates": "linear-probe,nope"}, "unknown methods"),
         ({"auto_folds": 1}, "auto_folds must be between 2 and 10"),
         ({"auto_budget_s": 0}, "auto_budget_s must be > 0"),
+        ({"auto_candidates": "linear-probe,llm-prompt"}, "say which LLM with auto_llm"),
     ],
 )
 def test_bad_config_is_refused_before_any_work(config: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         fmkit.adapt("does-not-exist.csv", method="auto", config=config)
+
+
+def test_the_llm_methods_join_with_auto_llm_and_their_pick_loads(few_tickets: LabeledTexts, tmp_path: Path) -> None:
+    config = {
+        "auto_candidates": "llm-zero-shot,llm-prompt",
+        "auto_llm": "smollm2-135m-instruct",
+        "auto_llm_config": '{"llm_text_template": "Ticket: {text}", "llm_answer_prefix": "Team:"}',
+        "auto_folds": 2,
+    }
+    model = fmkit.adapt(few_tickets, method="auto", config=config, out=tmp_path / "auto")
+    info = model.manifest["fit_info"]
+    assert set(info["auto_cv"]) == {"llm-zero-shot", "llm-prompt"}
+    assert info["auto_method"] in info["auto_cv"]
+    assert info["auto_base_model"]["id"] == "smollm2-135m-instruct"
+    assert info["auto_config"]["llm_text_template"] == "Ticket: {text}"
+    assert model.manifest["base_model"]["id"] == "minilm-l6"  # --model is still the encoder
+    loaded = fmkit.load(tmp_path / "auto")  # the LLM classifier, over auto_llm's weights
+    texts = list(few_tickets.texts[:4])
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts), atol=1e-4)
+
+
+def test_auto_llm_must_be_a_decoder(few_tickets: LabeledTexts) -> None:
+    with pytest.raises(ConfigError, match="auto_llm must be a decoder LLM"):
+        fmkit.adapt(few_tickets, method="auto", config={"auto_llm": "minilm-l6"})
 
 
 def test_self_train_alone_needs_a_pool(few_tickets: LabeledTexts) -> None:

@@ -11,7 +11,9 @@ likelihood with the paired standard error). auto moves to another method only wh
 more than ``SWITCH_Z`` posterior standard deviations above zero. Without a benchmark prior (more than
 ``FEW_LABELS`` labels per class, or a method the benchmark did not run) this is the plain paired test. The
 chosen method is then fitted on all the data, and the learning curve of a probe on the same folds estimates
-what 2x, 4x and 8x the labels would buy (``fmkit.selection.curve``).
+what 2x, 4x and 8x the labels would buy (``fmkit.selection.curve``). With ``auto_llm`` a decoder LLM's
+``llm-zero-shot`` and ``llm-prompt`` join the candidates on the same folds; if one of them is picked, the
+artifact is that LLM classifier (its base model and options are kept in ``fit_info``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ CHEAP = ("zero-shot", "linear-probe")  # scored first: seconds, whatever the bud
 # self-train joins when an unlabeled pool is given (scored last, so auto_budget_s drops it first); lora trades
 # accuracy for a small adapter, so it is compared only when named (auto_candidates=...,lora)
 DEFAULT_CANDIDATES = ("zero-shot", "linear-probe", "contrastive", "finetune", "self-train")
+LLM_METHODS = ("llm-zero-shot", "llm-prompt")  # candidates on the auto_llm model, not on --model
 FEW_LABELS = 32  # the prior switches from contrastive to finetune above this many labels per class
 SWITCH_Z = 2.0  # leave the prior only for a lead of this many standard errors (about 2 % by chance, one-sided)
 # Accuracy gain over the few-label prior (contrastive) in fmkit's label-efficiency benchmark at 8 labels per class,
@@ -64,6 +67,8 @@ class AutoConfig:
     auto_folds: int = 3  #: cross-validation folds (fewer when the rarest class has fewer examples)
     auto_budget_s: float | None = None  #: stop scoring more candidates after this many seconds; None = all
     auto_max_cv: int = 600  #: cross-validate on a stratified sample of at most this many examples
+    auto_llm: str | None = None  #: a decoder LLM (catalog id or path) whose llm-zero-shot and llm-prompt join
+    auto_llm_config: dict[str, str] | None = None  #: the LLM methods' options (JSON mapping, e.g. llm_text_template)
 
     def problems(self) -> list[str]:
         from fmkit.methods import registry
@@ -81,6 +86,9 @@ class AutoConfig:
             out.append(f"auto_budget_s must be > 0 seconds, got {self.auto_budget_s}")
         if self.auto_max_cv < 20:
             out.append(f"auto_max_cv must be >= 20, got {self.auto_max_cv}")
+        named = [name for name in self.auto_candidates if name in LLM_METHODS]
+        if named and self.auto_llm is None:
+            out.append(f"auto_candidates names {', '.join(named)}: say which LLM with auto_llm=smollm2-135m-instruct")
         return out
 
 
@@ -91,17 +99,27 @@ class Auto(EncoderMethod):
     config_type = AutoConfig
 
     def fit(self, job: FitJob, config: AutoConfig) -> Fitted:
-        from fmkit.config import bind
+        from fmkit.config import bind, to_dict
         from fmkit.data.splits import stratified_sample
         from fmkit.methods import registry
         from fmkit.selection.crossval import cross_validate, method_fitter, stratified_folds
 
         candidates = self._candidates(job, config)
+        llm_job = _llm_job(job, config)
         per_class = min(job.train.counts().values())
         cv_data = job.train
         if len(cv_data) > config.auto_max_cv:
             cv_data = stratified_sample(cv_data, config.auto_max_cv, job.seed)
         cv_job = FitJob(job.card, job.base_dir, cv_data, None, job.seed, job.unlabeled)
+
+        def settings(name: str) -> Any:
+            method = registry.get(name)
+            return bind(method.config_type, (config.auto_llm_config or {}) if name in LLM_METHODS else {})
+
+        def on(target: FitJob, name: str) -> FitJob:  # LLM methods run on the auto_llm model, without the pool
+            if name not in LLM_METHODS or llm_job is None:
+                return target
+            return FitJob(llm_job.card, llm_job.base_dir, target.train, target.valid, target.seed, None)
         folds = stratified_folds(cv_data, config.auto_folds, job.seed)
         started = time.perf_counter()
         results: dict[str, CVResult] = {}
@@ -111,15 +129,13 @@ class Auto(EncoderMethod):
             if over_budget and name not in CHEAP and results:
                 skipped.append(name)
                 continue
-            method = registry.get(name)
-            fit = method_fitter(method, bind(method.config_type, {}), cv_job)
+            fit = method_fitter(registry.get(name), settings(name), on(cv_job, name))
             results[name] = cross_validate(name, fit, cv_data, folds)
         prior = prior_method(per_class)
         chosen, why = decide(results, prior, len(folds), FEW_LABEL_GAINS if prior == "contrastive" else {})
         if skipped:
             why += f"; not scored within auto_budget_s={config.auto_budget_s:g}: {', '.join(skipped)}"
-        method = registry.get(chosen)
-        fitted = method.fit(job, bind(method.config_type, {}))
+        fitted = registry.get(chosen).fit(on(job, chosen), settings(chosen))
         info: dict[str, Any] = {
             "auto_method": chosen,
             "auto_why": why,
@@ -130,22 +146,47 @@ class Auto(EncoderMethod):
             "label_budget": _label_budget(cv_job, folds, results[chosen].accuracy, per_class),
             "chosen_info": fitted.info,
         }
+        if chosen in LLM_METHODS and llm_job is not None:  # what loading the LLM classifier needs
+            info["auto_base_model"] = llm_job.card.to_dict()
+            info["auto_config"] = to_dict(settings(chosen))
         return Fitted(fitted.model, info)
 
     def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:
         from fmkit.methods import registry
 
-        chosen = registry.get(manifest["fit_info"]["auto_method"])
+        info = manifest["fit_info"]
+        chosen = registry.get(info["auto_method"])
+        if "auto_base_model" in info:  # an LLM classifier over auto_llm, not over the encoder named in the manifest
+            from fmkit.catalog import ModelCard, resolve
+
+            card = ModelCard.from_dict(info["auto_base_model"])
+            llm_manifest = {**manifest, "base_model": info["auto_base_model"], "config": info["auto_config"]}
+            return chosen.load(directory, llm_manifest, resolve(card))
         return chosen.load(directory, manifest, base_dir)
 
     @staticmethod
     def _candidates(job: FitJob, config: AutoConfig) -> list[str]:
-        names = [n for n in config.auto_candidates if n != "self-train" or job.unlabeled is not None]
+        named = list(config.auto_candidates)
+        if config.auto_llm is not None:
+            named += [n for n in LLM_METHODS if n not in named]
+        names = [n for n in named if n != "self-train" or job.unlabeled is not None]
         if not names:
             raise ConfigError("auto has no candidate left: self-train needs --unlabeled POOL.csv; add other methods")
         prior = prior_method(min(job.train.counts().values()))
         # cheap ones first, then the prior, then the rest in the order given
         return sorted(names, key=lambda n: (n not in CHEAP, n != prior, names.index(n)))
+
+
+def _llm_job(job: FitJob, config: AutoConfig) -> FitJob | None:
+    """The job the LLM candidates fit on: auto_llm's card and weights, the same labels."""
+    if config.auto_llm is None:
+        return None
+    from fmkit.catalog import Catalog, resolve
+
+    card = Catalog().get(config.auto_llm)
+    if card.family != "decoder":
+        raise ConfigError(f"auto_llm must be a decoder LLM (smollm2-135m-instruct...), {card.id!r} is a {card.family}")
+    return FitJob(card, resolve(card), job.train, job.valid, job.seed, None)
 
 
 def decide(
