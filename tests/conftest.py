@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,13 +100,24 @@ def _tokenizer(chat: bool):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def tiny_llms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Directories of tiny random causal LMs: llama and qwen2 with a chat template, gpt2 without."""
+    """Directories of tiny random causal LMs: llama, qwen2 and gemma with a chat template, gpt2 without."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+    from transformers import (
+        GemmaConfig,
+        GemmaForCausalLM,
+        GPT2Config,
+        GPT2LMHeadModel,
+        LlamaConfig,
+        LlamaForCausalLM,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
 
     torch.manual_seed(0)
     out = {}
-    for arch in ("llama", "qwen2", "gpt2"):
+    kinds = {"llama": (LlamaForCausalLM, LlamaConfig), "qwen2": (Qwen2ForCausalLM, Qwen2Config)}
+    kinds["gemma"] = (GemmaForCausalLM, GemmaConfig)
+    for arch in ("llama", "qwen2", "gemma", "gpt2"):
         tokenizer = _tokenizer(chat=arch != "gpt2")
         vocab = len(tokenizer)
         eos = tokenizer.eos_token_id
@@ -115,8 +127,9 @@ def tiny_llms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             )
             model = GPT2LMHeadModel(config)
         else:
-            kind, config_type = (LlamaForCausalLM, LlamaConfig) if arch == "llama" else (Qwen2ForCausalLM, Qwen2Config)
+            kind, config_type = kinds[arch]
             config = config_type(
+                head_dim=16,
                 vocab_size=vocab,
                 hidden_size=32,
                 intermediate_size=64,
@@ -130,6 +143,47 @@ def tiny_llms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             )
             model = kind(config)
         model.generation_config.eos_token_id = eos
+        directory = tmp_path_factory.mktemp(f"tiny-{arch}")
+        model.save_pretrained(directory)
+        tokenizer.save_pretrained(directory)
+        out[arch] = directory
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_seq2seq(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Directories of tiny random encoder-decoders: T5 and BART, with the same tokenizer (no chat template)."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration, T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(0)
+    out = {}
+    for arch in ("t5", "bart"):
+        tokenizer = _tokenizer(chat=True)  # its end of text differs from its padding, as in T5 and BART
+        tokenizer.chat_template = None
+        ids = {"vocab_size": len(tokenizer), "eos_token_id": tokenizer.eos_token_id, "pad_token_id": 0}
+        model: Any
+        if arch == "t5":
+            config = T5Config(d_model=32, d_ff=64, d_kv=16, num_layers=2, num_heads=2, decoder_start_token_id=0, **ids)
+            model = T5ForConditionalGeneration(config)
+        else:
+            config = BartConfig(
+                d_model=32,
+                encoder_layers=1,
+                decoder_layers=1,
+                encoder_attention_heads=2,
+                decoder_attention_heads=2,
+                encoder_ffn_dim=64,
+                decoder_ffn_dim=64,
+                max_position_embeddings=128,
+                decoder_start_token_id=tokenizer.eos_token_id,  # BART starts from </s>
+                bos_token_id=None,
+                forced_bos_token_id=None,
+                forced_eos_token_id=None,
+                **ids,
+            )
+            model = BartForConditionalGeneration(config)
+        model.generation_config.eos_token_id = tokenizer.eos_token_id
         directory = tmp_path_factory.mktemp(f"tiny-{arch}")
         model.save_pretrained(directory)
         tokenizer.save_pretrained(directory)

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from fmkit.artifacts import check_destination, read_manifest, write_artifact
 from fmkit.catalog import Catalog, ModelCard, resolve
+from fmkit.catalog.cards import GENERATIVE
 from fmkit.config import bind, to_dict
 from fmkit.data.labeled import LabeledTexts
 from fmkit.data.validate import load_labeled, validate_labeled, warn_leakage
@@ -101,7 +102,7 @@ def load(path: str | Path) -> AdaptedModel:
     directory = Path(path).expanduser()
     manifest = read_manifest(directory)
     recipe = registry.get(manifest["method"])
-    needs_base = (directory / "adapter").exists() or manifest["base_model"].get("family") == "decoder"
+    needs_base = (directory / "adapter").exists() or manifest["base_model"].get("family") in GENERATIVE
     base_dir = resolve(ModelCard.from_dict(manifest["base_model"])) if needs_base else None
     try:
         adapted = recipe.load(directory, manifest, base_dir)

@@ -23,7 +23,7 @@ def _card(directory: Path) -> ModelCard:
     return ModelCard(id="tiny", family="decoder", source="local", location=str(directory))
 
 
-@pytest.fixture(scope="module", params=["llama", "qwen2", "gpt2"])
+@pytest.fixture(scope="module", params=["llama", "qwen2", "gemma", "gpt2"])
 def tiny(request: pytest.FixtureRequest, tiny_llms: dict[str, Path]) -> TransformersRuntime:
     runtime = open_runtime(_card(tiny_llms[request.param]), tiny_llms[request.param])
     assert isinstance(runtime, TransformersRuntime)

@@ -12,6 +12,7 @@ Family = Literal["encoder", "decoder", "encoder-decoder", "vision", "vision-text
 SourceKind = Literal["package", "hub", "local", "gguf"]
 
 FAMILIES: tuple[str, ...] = ("encoder", "decoder", "encoder-decoder", "vision", "vision-text", "diffusion")
+GENERATIVE: tuple[str, ...] = ("decoder", "encoder-decoder")  #: families that generate text (an LLM runtime opens them)
 SOURCE_KINDS: tuple[str, ...] = ("package", "hub", "local", "gguf")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 

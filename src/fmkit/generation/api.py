@@ -18,6 +18,7 @@ from typing import Any
 
 from fmkit.artifacts import check_destination, read_manifest, write_artifact
 from fmkit.catalog import Catalog, ModelCard, resolve
+from fmkit.catalog.cards import GENERATIVE
 from fmkit.config import bind, to_dict
 from fmkit.errors import ArtifactError, ConfigError
 from fmkit.generation.pairs import TextPairs, load_pairs
@@ -65,8 +66,10 @@ def adapt_generator(
         raise ConfigError(f"method {method!r} does not generate; for --task {task} use one of {', '.join(METHODS)}")
     settings = bind(_config_type(method), dict(config or {}), where=f"{method} config")
     card = (catalog or Catalog()).get(model)
-    if card.family != "decoder":
-        raise ConfigError(f"--task {task} needs a decoder LLM; {card.id!r} is a {card.family}")
+    if card.family not in GENERATIVE:
+        raise ConfigError(f"--task {task} needs a decoder LLM or an encoder-decoder; {card.id!r} is a {card.family}")
+    if method == "llm-sft" and card.family != "decoder":
+        raise ConfigError(f"llm-sft tunes decoder LLMs; {card.id!r} is an encoder-decoder: use llm-instruct with it")
     out_path = Path(out).expanduser() if out is not None else None
     if out_path is not None:
         check_destination(out_path, overwrite)

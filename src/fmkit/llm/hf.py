@@ -7,7 +7,7 @@ streaming behave exactly as in the llama.cpp engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,32 +94,12 @@ class TransformersRuntime:
 
         tokens = self.prompt_tokens(prompt)
         check_prompt(len(self.tokenize(prompt)), settings.max_tokens, self.n_ctx)
-        generator = torch.Generator().manual_seed(settings.seed)
-        ids, past, generated, sent = torch.tensor([tokens]), None, list[int](), 0
-        with torch.inference_mode():
-            for _ in range(settings.max_tokens):
-                out = self.model(input_ids=ids, past_key_values=past, use_cache=True)
-                past = out.past_key_values
-                token = _pick(out.logits[0, -1], settings, generator)
-                if token in self.stop_ids:
-                    break
-                generated.append(token)
-                text = self.tokenizer.decode(generated, skip_special_tokens=True)
-                cut = min((i for i in (text.find(s) for s in settings.stop) if i >= 0), default=-1)
-                if cut >= 0:
-                    if cut > sent:
-                        yield text[sent:cut]
-                    return
-                ready = len(text) - _partial_stop(text, settings.stop)
-                while ready > sent and text[ready - 1] == "\ufffd":  # half a UTF-8 character: wait for the rest
-                    ready -= 1
-                if ready > sent:
-                    yield text[sent:ready]
-                    sent = ready
-                ids = torch.tensor([[token]])
-        text = self.tokenizer.decode(generated, skip_special_tokens=True)
-        if len(text) > sent:
-            yield text[sent:]
+
+        def step(ids: Any, past: Any) -> tuple[Any, Any]:
+            out = self.model(input_ids=ids, past_key_values=past, use_cache=True)
+            return out.logits[0, -1], out.past_key_values
+
+        yield from decode_stream(step, torch.tensor([tokens]), self.tokenizer, self.stop_ids, settings)
 
     def continuation_logprobs(
         self, prefix: str, suffix: str, continuations: Sequence[Sequence[int]]
@@ -145,6 +125,44 @@ class TransformersRuntime:
             positions = torch.arange(len(prompt) - 1, len(prompt) - 1 + len(continuation))
             out[i] = float(log_p[i, positions, torch.tensor(list(continuation))].sum())
         return out
+
+
+def decode_stream(
+    step: Callable[[Any, Any], tuple[Any, Any]],
+    first: Any,
+    tokenizer: Any,
+    stop_ids: set[int],
+    settings: GenerationSettings,
+) -> Iterator[str]:
+    """The token loop both transformers runtimes share: ``step(ids, past)`` gives the next-token logits and the
+    new cache; text is yielded piece by piece, held back while it may be the start of a stop sequence."""
+    import torch
+
+    generator = torch.Generator().manual_seed(settings.seed)
+    ids, past, generated, sent = first, None, list[int](), 0
+    with torch.inference_mode():
+        for _ in range(settings.max_tokens):
+            logits, past = step(ids, past)
+            token = _pick(logits, settings, generator)
+            if token in stop_ids:
+                break
+            generated.append(token)
+            text = tokenizer.decode(generated, skip_special_tokens=True)
+            cut = min((i for i in (text.find(s) for s in settings.stop) if i >= 0), default=-1)
+            if cut >= 0:
+                if cut > sent:
+                    yield text[sent:cut]
+                return
+            ready = len(text) - _partial_stop(text, settings.stop)
+            while ready > sent and text[ready - 1] == "\ufffd":  # half a UTF-8 character: wait for the rest
+                ready -= 1
+            if ready > sent:
+                yield text[sent:ready]
+                sent = ready
+            ids = torch.tensor([[token]])
+    text = tokenizer.decode(generated, skip_special_tokens=True)
+    if len(text) > sent:
+        yield text[sent:]
 
 
 def _partial_stop(text: str, stops: Sequence[str]) -> int:

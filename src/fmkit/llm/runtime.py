@@ -17,7 +17,7 @@ from typing import Literal, Protocol, TypedDict
 import numpy as np
 from numpy.typing import NDArray
 
-from fmkit.catalog.cards import ModelCard
+from fmkit.catalog.cards import GENERATIVE, ModelCard
 from fmkit.errors import ConfigError, DataError
 
 Engine = Literal["auto", "llama.cpp", "transformers"]
@@ -89,11 +89,22 @@ def generate(runtime: Runtime, prompt: str, settings: GenerationSettings) -> str
 
 
 def open_runtime(card: ModelCard, base_dir: Path, engine: Engine = "auto", n_ctx: int | None = None) -> Runtime:
-    """A runtime for the decoder ``card`` whose files are at ``base_dir`` (from ``fmkit.catalog.resolve``)."""
+    """A runtime for the decoder or encoder-decoder ``card`` whose files are at ``base_dir`` (from
+    ``fmkit.catalog.resolve``)."""
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if card.family != "decoder":
-        raise ConfigError(f"model {card.id!r} is a {card.family}; text generation needs a decoder LLM")
+    if card.family not in GENERATIVE:
+        raise ConfigError(
+            f"model {card.id!r} is a {card.family}; text generation needs a decoder LLM or an encoder-decoder (T5...)"
+        )
+    if card.family == "encoder-decoder":
+        if engine == "llama.cpp":
+            raise ConfigError(
+                f"engine 'llama.cpp' runs GGUF decoder LLMs; {card.id!r} is an encoder-decoder: use 'transformers'"
+            )
+        from fmkit.llm.seq2seq import Seq2SeqRuntime
+
+        return Seq2SeqRuntime(base_dir, n_ctx=n_ctx)
     gguf = gguf_path(card, base_dir)
     if engine == "llama.cpp" and gguf is None:
         raise ConfigError(f"engine 'llama.cpp' runs GGUF files; {card.id!r} is in HF format: use engine 'transformers'")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from fmkit.catalog.cards import GENERATIVE
 from fmkit.llm.labels import DEFAULT_INSTRUCTION, FORMATS, Demo, LabelPrompt
 from fmkit.llm.runtime import ENGINES, Runtime
 from fmkit.methods.protocol import FitJob, Fitted
@@ -210,7 +211,7 @@ class LLMClassifier:
 class LLMMethod:
     """Base of the methods that classify with a decoder LLM; they load through ``load_classifier``."""
 
-    families: tuple[str, ...] = ("decoder",)
+    families: tuple[str, ...] = GENERATIVE
     config_type: type[Any] = LLMConfig
 
     @staticmethod

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fmkit._progress import track
+from fmkit.catalog.cards import GENERATIVE
 from fmkit.errors import ConfigError
 from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods.protocol import Adapted, FitJob, Fitted
@@ -120,6 +121,7 @@ class Auto(EncoderMethod):
             if name not in LLM_METHODS or llm_job is None:
                 return target
             return FitJob(llm_job.card, llm_job.base_dir, target.train, target.valid, target.seed, None)
+
         folds = stratified_folds(cv_data, config.auto_folds, job.seed)
         started = time.perf_counter()
         results: dict[str, CVResult] = {}
@@ -184,7 +186,7 @@ def _llm_job(job: FitJob, config: AutoConfig) -> FitJob | None:
     from fmkit.catalog import Catalog, resolve
 
     card = Catalog().get(config.auto_llm)
-    if card.family != "decoder":
+    if card.family not in GENERATIVE:
         raise ConfigError(f"auto_llm must be a decoder LLM (smollm2-135m-instruct...), {card.id!r} is a {card.family}")
     return FitJob(card, resolve(card), job.train, job.valid, job.seed, None)
 

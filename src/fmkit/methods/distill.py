@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from fmkit.catalog.cards import GENERATIVE
 from fmkit.data.labeled import LabeledTexts
 from fmkit.errors import ConfigError
 from fmkit.methods._encoder_method import EncoderMethod
@@ -72,7 +73,7 @@ class Distill(EncoderMethod):
         if job.unlabeled is None or not len(job.unlabeled):
             raise ConfigError("distill needs unlabeled texts for the LLM to label: pass --unlabeled POOL.csv")
         teacher_card = Catalog().get(config.distill_teacher)
-        if teacher_card.family != "decoder":
+        if teacher_card.family not in GENERATIVE:
             raise ConfigError(f"distill_teacher must be a decoder LLM; {teacher_card.id!r} is a {teacher_card.family}")
         student = registry.get(config.distill_student)
         if job.card.family not in student.families:

@@ -16,6 +16,7 @@ from typing import Any
 
 from fmkit._progress import track
 from fmkit.catalog import Catalog, ModelCard
+from fmkit.catalog.cards import GENERATIVE
 from fmkit.data.labeled import LabeledTexts
 from fmkit.errors import ConfigError, ModelNotAvailableError
 from fmkit.selection.crossval import CVResult
@@ -194,7 +195,7 @@ def choose(
             job = FitJob(card, resolve(card), sampled, None, seed, unlabeled)
             result = cross_validate(name, method_fitter(method, bind(method.config_type, {}), job), sampled, fold_list)
             candidate = Candidate(card.id, name)
-        key = candidate.name if card is None or card.family == "decoder" else card.id  # encoders: encoder + head
+        key = candidate.name if card is None or card.family in GENERATIVE else card.id  # encoders: encoder + head
         if key not in costs:
             costs[key] = _serving_cost(card, name, sampled, seed)
         rows.append(Row(candidate, result, _macro_f1(sampled, result), costs[key]))
@@ -214,7 +215,7 @@ def _serving_cost(card: ModelCard | None, method: str, sampled: LabeledTexts, se
     train: dict[str, Any] = {"train_texts": list(sampled.texts), "train_labels": list(sampled.labels)}
     if card is None:
         spec = {"kind": TFIDF, **train}
-    elif card.family == "decoder":
+    elif card.family in GENERATIVE:
         spec = {"kind": "fitted", "model": card.id, "method": method, "seed": seed, **train}
     else:
         spec = {"kind": "encoder", "model_dir": str(resolve(card)), "labels": list(sampled.classes)}
