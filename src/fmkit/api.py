@@ -53,7 +53,8 @@ def adapt(
     card = (catalog or Catalog()).get(model)
     if card.family not in recipe.families:
         raise ConfigError(
-            f"method {method!r} adapts {'/'.join(recipe.families)} models; {card.id!r} is a {card.family}"
+            f"method {method!r} adapts {'/'.join(recipe.families)} models; {card.id!r} has family {card.family!r};"
+            " pick another model (`fmkit models list`) or another method"
         )
     out_path = Path(out).expanduser() if out is not None else None
     if out_path is not None:

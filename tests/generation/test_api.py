@@ -59,7 +59,7 @@ def test_an_input_longer_than_the_context_is_cut_or_refused(samsum: tuple[TextPa
     [
         ({"task": "translate"}, "task must be one of classify, summarize, instruct"),
         ({"method": "lora"}, "method 'lora' does not generate"),
-        ({"model": "minilm-l6"}, "needs a decoder LLM or an encoder-decoder; 'minilm-l6' is a encoder"),
+        ({"model": "minilm-l6"}, "needs a decoder LLM or an encoder-decoder; 'minilm-l6' has family 'encoder'"),
         ({"config": {"gen_shots": -1}}, "gen_shots must be >= 0"),
         ({"config": {"gen_temperature": -1.0}}, "gen_temperature must be >= 0"),
         ({"config": {"gen_shots": 50}}, "gen_shots=50 but only 20 training inputs"),

@@ -43,7 +43,7 @@ def fitted(
 
 
 def _model(method: str) -> str:
-    return LLM if registry.get(method).families == ("decoder",) else "minilm-l6"
+    return "minilm-l6" if "encoder" in registry.get(method).families else LLM
 
 
 def test_artifact_is_complete(fitted: tuple[str, fmkit.AdaptedModel, Path], few_tickets: LabeledTexts) -> None:

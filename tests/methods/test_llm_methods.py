@@ -53,7 +53,7 @@ def test_bad_llm_config_fails_before_loading_anything(few_tickets: LabeledTexts)
     with pytest.raises(ConfigError) as caught:
         fmkit.adapt(few_tickets, model=LLM, method="llm-prompt", config=bad)
     assert len(caught.value.problems) == 4
-    with pytest.raises(ConfigError, match="adapts decoder models; 'minilm-l6' is a encoder"):
+    with pytest.raises(ConfigError, match="adapts decoder/encoder-decoder models; 'minilm-l6' has family 'encoder'"):
         fmkit.adapt(few_tickets, model="minilm-l6", method="llm-zero-shot")
 
 

@@ -67,7 +67,9 @@ def adapt_generator(
     settings = bind(_config_type(method), dict(config or {}), where=f"{method} config")
     card = (catalog or Catalog()).get(model)
     if card.family not in GENERATIVE:
-        raise ConfigError(f"--task {task} needs a decoder LLM or an encoder-decoder; {card.id!r} is a {card.family}")
+        raise ConfigError(
+            f"--task {task} needs a decoder LLM or an encoder-decoder; {card.id!r} has family {card.family!r}"
+        )
     if method == "llm-sft" and card.family != "decoder":
         raise ConfigError(f"llm-sft tunes decoder LLMs; {card.id!r} is an encoder-decoder: use llm-instruct with it")
     out_path = Path(out).expanduser() if out is not None else None

@@ -95,7 +95,8 @@ def open_runtime(card: ModelCard, base_dir: Path, engine: Engine = "auto", n_ctx
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if card.family not in GENERATIVE:
         raise ConfigError(
-            f"model {card.id!r} is a {card.family}; text generation needs a decoder LLM or an encoder-decoder (T5...)"
+            f"model {card.id!r} has family {card.family!r}; text generation needs a decoder LLM"
+            " or an encoder-decoder (T5...)"
         )
     if card.family == "encoder-decoder":
         if engine == "llama.cpp":

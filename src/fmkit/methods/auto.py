@@ -187,7 +187,9 @@ def _llm_job(job: FitJob, config: AutoConfig) -> FitJob | None:
 
     card = Catalog().get(config.auto_llm)
     if card.family not in GENERATIVE:
-        raise ConfigError(f"auto_llm must be a decoder LLM (smollm2-135m-instruct...), {card.id!r} is a {card.family}")
+        raise ConfigError(
+            f"auto_llm must be a decoder LLM (smollm2-135m-instruct...), {card.id!r} has family {card.family!r}"
+        )
     return FitJob(card, resolve(card), job.train, job.valid, job.seed, None)
 
 
