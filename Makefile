@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256s
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup postgres demo test lint typecheck unit bench clean
 
 setup: $(STAMP)
 
@@ -25,7 +25,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup
+postgres:
+	bash scripts/postgres.sh
+
+unit: setup postgres
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

@@ -74,8 +74,13 @@ def main() -> None:
                     config["llm_shots"] = max(1, 8 // len(train.classes))  # 8 demonstrations in all
                 unlabeled = None
                 if method == "distill":
-                    config = {"distill_teacher": LLM, "distill_teacher_config": PROMPTS[name],
-                              "distill_student": "linear-probe", "distill_pool_size": args.pool, "distill_keep": 0.5}
+                    config = {
+                        "distill_teacher": LLM,
+                        "distill_teacher_config": PROMPTS[name],
+                        "distill_student": "linear-probe",
+                        "distill_pool_size": args.pool,
+                        "distill_keep": 0.5,
+                    }
                     pool = split.train.subset(np.flatnonzero(~np.isin(split.train.hashes(), train.hashes())))
                     unlabeled = LabeledTexts(pool.texts, (), pool.source)
                 print(f"{key} ...", flush=True)
@@ -100,6 +105,7 @@ def main() -> None:
     results["summary"] = summarise(results["runs"])
     _results.save(RESULTS, results)
     plot(results)
+    print(markdown(results["summary"]))
 
 
 def summarise(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -118,6 +124,16 @@ def summarise(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
         }
         for key, rs in sorted(groups.items())
     }
+
+
+def markdown(summary: dict[str, dict[str, float]]) -> str:
+    """The docs table: one row per dataset and method, mean +- std over the seeds run."""
+    lines = ["| dataset | method | accuracy % | seeds | items/s |", "|---|---|---|---|---|"]
+    for key, row in summary.items():
+        name, _, method = key.split("/")
+        accuracy = f"{row['accuracy_mean']:.1f} ± {row['accuracy_std']:.1f}"
+        lines.append(f"| {name} | {method} | {accuracy} | {row['n_seeds']:.0f} | {row['items_per_second']:.1f} |")
+    return "\n".join(lines)
 
 
 def plot(results: dict[str, Any]) -> None:

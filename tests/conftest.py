@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import fmkit
 from fmkit.data import LabeledTexts, load_labeled, sample_per_class
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
@@ -18,6 +19,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("FMKIT_HOME", str(tmp_path_factory.mktemp("fmkit-home")))
     monkeypatch.setenv("FMKIT_PROGRESS", "0")
+    monkeypatch.delenv("FMKIT_DB_URL", raising=False)  # the workspace is the private FMKIT_HOME's SQLite file
     yield
 
 
@@ -43,6 +45,48 @@ def shared_datasets() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/datasets is absent")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory, few_tickets: LabeledTexts) -> list[Path]:
+    """Two real classifier artifacts on the demo tickets (a linear probe, then a zero-shot one)."""
+    root = tmp_path_factory.mktemp("artifacts")
+    return [
+        fmkit.adapt(few_tickets, method=method, out=root / method, seed=0).path  # type: ignore[misc]
+        for method in ("linear-probe", "zero-shot")
+    ]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes it runs twice: on a SQLite file and on a fresh database of a real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workspace.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the session (tests/_postgres.py); yields the URL of its ``fmkit`` database."""
+    from tests._postgres import running_postgres
+
+    with running_postgres() as url:
+        yield url
 
 
 def _write_csv(path: Path, data: LabeledTexts) -> None:

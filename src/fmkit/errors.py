@@ -8,7 +8,9 @@ and what to do next. The CLI turns each into a one-line message and the exit cod
     ├── DataError (3)              input data that cannot be used as given
     │   └── DataFormatError (3)    a file that cannot be read (corrupt, undecodable, wrong format)
     ├── ModelNotAvailableError (4) a catalog entry that cannot be resolved here (offline, missing package)
-    └── ArtifactError (5)          an adapted-model directory that is missing, tampered or mismatched
+    ├── ArtifactError (5)          an adapted-model directory that is missing, tampered or mismatched
+    └── WorkspaceError (6)         the workspace database or registry cannot do what was asked
+                                   (unknown model or alias, unreachable or outdated database)
 """
 
 from __future__ import annotations
@@ -50,3 +52,9 @@ class ArtifactError(FmkitError):
     """An adapted-model directory is missing, incomplete, tampered with or does not match its manifest."""
 
     exit_code = 5
+
+
+class WorkspaceError(FmkitError):
+    """The workspace (database, registry, artifact store) cannot do what was asked."""
+
+    exit_code = 6

@@ -48,6 +48,9 @@ def adapt(
     min_per_class: Annotated[int, typer.Option(help="Fewest examples a class may have (1 allows one-shot).")] = 2,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing artifact at --out.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    parent: Annotated[
+        str | None, typer.Option(help="Lineage: the registered version this one improves on (NAME:N or NAME@ALIAS).")
+    ] = None,
 ) -> None:
     """Adapt a foundation model to your labeled texts and write an artifact directory.
 
@@ -60,7 +63,8 @@ def adapt(
     options |= parse_assignments(set_ or [])
     if task != "classify":
         model, method = model or "smollm2-135m-instruct", method or "llm-instruct"
-        _adapt_generator(data, out_dir, model, method, task, text_col, target_col, options, seed, overwrite, as_json)
+        columns = (text_col, target_col)
+        _adapt_generator(data, out_dir, model, method, task, columns, options, seed, overwrite, as_json, parent)
         return
     model, method = model or "minilm-l6", method or "linear-probe"
     err.print(f"adapting [bold]{model}[/bold] with [bold]{method}[/bold] on {data} ...")
@@ -77,6 +81,7 @@ def adapt(
         seed=seed,
         min_per_class=min_per_class,
         overwrite=overwrite,
+        parent=parent,
     )
     manifest = result.manifest
     if as_json:
@@ -96,15 +101,16 @@ def _adapt_generator(
     model: str,
     method: str,
     task: str,
-    input_col: str,
-    target_col: str,
+    columns: tuple[str, str],
     options: dict[str, Any],
     seed: int,
     overwrite: bool,
     as_json: bool,
+    parent: str | None,
 ) -> None:
     from fmkit.generation.api import adapt_generator
 
+    input_col, target_col = columns
     err.print(f"adapting [bold]{model}[/bold] to {task} with [bold]{method}[/bold] on {data} ...")
     result = adapt_generator(
         data,
@@ -117,6 +123,7 @@ def _adapt_generator(
         target_col=target_col,
         seed=seed,
         overwrite=overwrite,
+        parent=parent,
     )
     if as_json:
         emit_json({"path": str(result.path), **result.manifest})

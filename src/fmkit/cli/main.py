@@ -1,7 +1,7 @@
 """The ``fmkit`` command: one typer app, one file per command group, errors as one line and an exit code.
 
 Exit codes: 0 success; 1 unexpected failure; 2 bad flag or config; 3 bad data; 4 model not available;
-5 bad artifact; 130 interrupted.
+5 bad artifact; 6 workspace (registry, database); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fmkit.cli import demo as demo_cmds
 from fmkit.cli import evaluate as eval_cmds
 from fmkit.cli import generate as generate_cmds
 from fmkit.cli import models as models_cmds
+from fmkit.cli import registry as registry_cmds
 
 app = typer.Typer(
     name="fmkit",
@@ -28,6 +29,7 @@ app = typer.Typer(
     help="Turn pretrained foundation models into production models: choose, adapt, evaluate, deploy, improve.",
 )
 app.add_typer(models_cmds.app, name="models")
+app.add_typer(registry_cmds.app, name="registry")
 app.add_typer(adapt_cmds.methods_app, name="methods")
 app.command("choose")(choose_cmds.choose)
 app.command("adapt")(adapt_cmds.adapt)

@@ -58,6 +58,7 @@ def adapt_generator(
     seed: int = 0,
     overwrite: bool = False,
     catalog: Catalog | None = None,
+    parent: str | None = None,
 ) -> GeneratorModel:
     """Adapt ``model`` to ``task`` on (input, target) ``data`` with ``method``; write the artifact to ``out``."""
     if task not in TASKS:
@@ -97,7 +98,7 @@ def adapt_generator(
         "metrics": {"train_seconds": round(time.perf_counter() - started, 3)},
         "fit_info": {"demonstrations": len(generator.demos), "input_budget_tokens": generator.budget, **info},
         "data": {"fingerprint": pairs.fingerprint(), "source": pairs.source, "n_train": len(pairs)},
-        "parent": None,
+        "parent": parent,
     }
     if out_path is None:
         return GeneratorModel(generator, manifest)

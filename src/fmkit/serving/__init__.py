@@ -1,0 +1,1 @@
+"""Serving: the durable prediction/feedback journal now; the HTTP server, micro-batching and hot swap next."""
