@@ -14,7 +14,18 @@ from fmkit.workspace import Workspace
 from fmkit.workspace.db import connect, database_url, migrate
 from fmkit.workspace.schema import Base
 
-TABLES = {"models", "versions", "aliases", "alias_events", "runs", "metrics", "predictions", "feedback", "audit_log"}
+TABLES = {
+    "models",
+    "versions",
+    "aliases",
+    "alias_events",
+    "runs",
+    "metrics",
+    "predictions",
+    "feedback",
+    "audit_log",
+    "api_keys",
+}
 
 
 def test_migrations_create_exactly_the_schema(db_url: str) -> None:

@@ -21,6 +21,7 @@ from fmkit.cli import evaluate as eval_cmds
 from fmkit.cli import generate as generate_cmds
 from fmkit.cli import models as models_cmds
 from fmkit.cli import registry as registry_cmds
+from fmkit.cli import serve as serve_cmds
 
 app = typer.Typer(
     name="fmkit",
@@ -30,12 +31,14 @@ app = typer.Typer(
 )
 app.add_typer(models_cmds.app, name="models")
 app.add_typer(registry_cmds.app, name="registry")
+app.add_typer(serve_cmds.keys_app, name="keys")
 app.add_typer(adapt_cmds.methods_app, name="methods")
 app.command("choose")(choose_cmds.choose)
 app.command("adapt")(adapt_cmds.adapt)
 app.command("eval")(eval_cmds.eval_cmd)
 app.command("predict")(eval_cmds.predict)
 app.command("generate")(generate_cmds.generate)
+app.command("serve")(serve_cmds.serve)
 app.command("demo")(demo_cmds.demo)
 
 

@@ -163,6 +163,16 @@ class Shipper:
             time.sleep(0.02)
         return False
 
+    def backlog_bytes(self) -> int:
+        """Journal bytes written but not yet in the database."""
+        position = self.position()
+        total = 0
+        for segment in segments(self.directory):
+            if segment >= position.segment:
+                with contextlib.suppress(FileNotFoundError):
+                    total += segment_path(self.directory, segment).stat().st_size
+        return max(0, total - position.offset)
+
     def _caught_up(self) -> bool:
         position = self.position()
         path = segment_path(self.directory, position.segment)

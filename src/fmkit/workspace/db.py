@@ -9,10 +9,11 @@ Alembic revision, so an older workspace keeps working after an fmkit upgrade.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -20,6 +21,8 @@ from fmkit._home import fmkit_home
 from fmkit.errors import ConfigError, WorkspaceError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATING = threading.Lock()  # alembic keeps its migration context in module globals: one thread at a time
+_PG_LOCK = 0x666D6B6974  # pg_advisory_xact_lock key: two processes migrating one PostgreSQL take turns
 
 
 def database_url(url: str | None = None, home: Path | None = None) -> str:
@@ -69,7 +72,9 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as connection:
+        with _MIGRATING, engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

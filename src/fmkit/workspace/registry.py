@@ -53,6 +53,7 @@ class VersionInfo:
     source: str
     created_by: str
     created_at: datetime
+    id: int  # the database row, which the prediction log points at
     aliases: list[str] = field(default_factory=list)
 
     @property
@@ -250,7 +251,7 @@ class Workspace:
             parent=parent,
             parent_ref=parent_ref,
             source=str(directory),
-            created_by=_actor(),
+            created_by=current_actor(),
         )
         s.add(version)
         return version
@@ -317,7 +318,11 @@ class Workspace:
     @staticmethod
     def _audit(s: Session, action: str, version: Version, detail: dict[str, Any]) -> None:
         s.flush()
-        s.add(AuditEntry(actor=_actor(), action=action, target=f"{version.model.name}:{version.number}", detail=detail))
+        s.add(
+            AuditEntry(
+                actor=current_actor(), action=action, target=f"{version.model.name}:{version.number}", detail=detail
+            )
+        )
 
 
 def _alias_row(model: Model, alias: str) -> Alias | None:
@@ -333,7 +338,7 @@ def _info(v: Version) -> VersionInfo:
     return VersionInfo(
         model=v.model.name, number=v.number, digest=v.digest, method=v.method, base_model=v.base_model,
         task=v.model.task, labels=list(v.labels), metrics=dict(v.metrics), data_fingerprint=v.data_fingerprint,
-        parent=parent, source=v.source, created_by=v.created_by, created_at=v.created_at,
+        parent=parent, source=v.source, created_by=v.created_by, created_at=v.created_at, id=v.id,
         aliases=sorted(a.name for a in v.model.aliases if a.version_id == v.id),
     )  # fmt: skip
 
@@ -345,7 +350,7 @@ def _check_name(name: str) -> None:
         )
 
 
-def _actor() -> str:
+def current_actor() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

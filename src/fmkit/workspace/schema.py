@@ -11,7 +11,7 @@ change both together: edit a model here, then add a migration
       │         │  └─ parent (lineage)
       ├─< aliases ──> versions
       └─< alias_events (every alias change, for rollback)
-    runs ─< metrics            audit_log (who did what, when)
+    runs ─< metrics            audit_log (who did what, when)      api_keys (hashed, scoped, revocable)
 """
 
 from __future__ import annotations
@@ -156,3 +156,16 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column()
+
+
+class ApiKey(Base):
+    """A server API key: only its sha256 is stored; scopes limit what it may call; revoking is permanent."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # the public part, to find the row
+    key_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,390 @@
+"""The HTTP server: a FastAPI app over the served model, the micro-batcher, the journal and the workspace.
+
+Routes: ``GET /health`` (the process is up), ``GET /ready`` (a model is loaded), ``POST /v1/predict``,
+``POST /v1/feedback``, ``GET /metrics`` (Prometheus), ``GET /docs`` and ``/openapi.json``.
+
+A prediction is acknowledged only after its log record is on disk (the journal's group commit, once per
+micro-batch); a background shipper moves the records into the workspace database. Every error is a JSON
+``{"error": {"type", "message"}}`` with a 4xx status and a one-line message saying what to send instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fmkit._home import fmkit_home
+from fmkit.errors import WorkspaceError
+from fmkit.serving.batcher import MicroBatcher
+from fmkit.serving.holder import ModelHolder, Served
+from fmkit.serving.journal import Journal, Shipper
+from fmkit.serving.metrics import ServerMetrics
+from fmkit.serving.redact import redact
+from fmkit.serving.schemas import (
+    ErrorResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    Health,
+    Prediction,
+    PredictRequest,
+    PredictResponse,
+    Readiness,
+)
+from fmkit.serving.security import KeyCache, RateLimiter
+from fmkit.serving.settings import ServeSettings
+from fmkit.workspace.keys import KeyInfo
+from fmkit.workspace.logs import write_records
+from fmkit.workspace.registry import Workspace
+from fmkit.workspace.schema import Prediction as PredictionRow
+from fmkit.workspace.schema import Version
+
+log = logging.getLogger("fmkit.serve")
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 403, 404, 413, 422, 429)}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.kind, self.message, self.headers = status, kind, message, headers
+
+
+@dataclass
+class Runtime:
+    """What the lifespan builds and the routes use."""
+
+    holder: ModelHolder
+    journal: Journal
+    shipper: Shipper
+    batcher: MicroBatcher[tuple[str, str, dict[str, float], str]]
+    recent: OrderedDict[str, tuple[str, ...]]  # prediction id -> its model's labels, for feedback checks
+
+
+def journal_dir(settings: ServeSettings) -> Path:
+    return settings.journal or fmkit_home() / "journal" / f"{settings.name}-{settings.port}"
+
+
+class Server:
+    """The state the routes share: settings, workspace, metrics, key cache, rate limiter, and the runtime
+    that the lifespan builds."""
+
+    def __init__(self, settings: ServeSettings, ws: Workspace) -> None:
+        self.settings, self.ws = settings, ws
+        self.metrics = ServerMetrics()
+        self.keys = KeyCache(ws, settings.key_cache_s)
+        self.limiter = RateLimiter(settings.rate_limit)
+        self._runtime: Runtime | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise ApiError(503, "not_ready", "the model is still loading; retry in a moment")
+        return self._runtime
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        runtime, lock = _start(self.settings, self.ws, self.metrics)
+        self._runtime = runtime
+        watcher = asyncio.get_running_loop().create_task(_watch(runtime.holder, self.settings.poll_s))
+        log.info("serving", extra={"event": "start", "model_version": runtime.holder.current.version})
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            await runtime.batcher.stop()
+            runtime.shipper.stop(drain=True)
+            runtime.journal.close()
+            lock.close()
+            log.info("stopped", extra={"event": "stop"})
+
+    def require(self, scope: str) -> Callable[[Request], Awaitable[None]]:
+        """A dependency: the API key (when --auth) must hold ``scope``; the client must be under the rate limit."""
+
+        async def check(request: Request) -> None:
+            client = request.client.host if request.client else "unknown"
+            if self.settings.auth:
+                client = (await self._authorize(request, scope)).prefix
+            wait = self.limiter.allow(client)
+            if wait > 0:
+                message = f"more than {self.settings.rate_limit:g} requests/s; retry in {wait:.2f} s"
+                raise ApiError(429, "rate_limited", message, {"Retry-After": str(max(1, round(wait)))})
+
+        return check
+
+    async def _authorize(self, request: Request, scope: str) -> KeyInfo:
+        key = _api_key(request)
+        if key is None:
+            message = "missing API key: send 'Authorization: Bearer <key>' (create one with `fmkit keys create NAME`)"
+            raise ApiError(401, "unauthorized", message)
+        info = await asyncio.get_running_loop().run_in_executor(None, self.keys.verify, key)
+        if info is None:
+            raise ApiError(401, "unauthorized", "invalid or revoked API key; ask for a new one")
+        if scope not in info.scopes and "admin" not in info.scopes:
+            message = f"API key {info.name!r} lacks the {scope!r} scope (it has {', '.join(info.scopes)})"
+            raise ApiError(403, "forbidden", message)
+        return info
+
+    async def observe(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Middleware: body-size limit, request id, Prometheus counters, one JSON log line per request."""
+        started = time.perf_counter()
+        request_id = _request_id(request)
+        request.state.request_id = request_id
+        length = request.headers.get("content-length")
+        limit = self.settings.max_body_bytes
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            message = f"request body of {length} bytes; the limit is {limit} (--max-body-bytes): send fewer texts"
+            response: Response = _error(413, "too_large", message)
+        else:
+            response = await call_next(request)
+        path = getattr(request.scope.get("route"), "path", "unmatched")
+        seconds = time.perf_counter() - started
+        self.metrics.requests.labels(path, str(response.status_code)).inc()
+        self.metrics.latency.labels(path).observe(seconds)
+        response.headers["X-Request-ID"] = request_id
+        fields = {"event": "request", "request_id": request_id, "route": path, "method": request.method}
+        log.info("request", extra=fields | {"status": response.status_code, "latency_ms": round(1000 * seconds, 2)})
+        return response
+
+    async def predict(self, body: PredictRequest, request: Request) -> PredictResponse:
+        _check_inputs(body.inputs, self.settings)
+        r = self.runtime
+        task = r.holder.current.info.task
+        if task != "classify":
+            message = f"{self.settings.name} is a {task} model; /v1/predict serves classifiers"
+            raise ApiError(422, "wrong_task", message)
+        context = {"request_id": request.state.request_id, "received": time.perf_counter()}
+        results = await r.batcher.submit(body.inputs, context)
+        predictions = [Prediction(id=i, label=lab, probabilities=p, model_version=v) for i, lab, p, v in results]
+        return PredictResponse(predictions=predictions, model_version=results[-1][3], request_id=request_id_of(request))
+
+    async def feedback(self, body: FeedbackRequest) -> FeedbackResponse:
+        r = self.runtime
+        loop = asyncio.get_running_loop()
+        labels = r.recent.get(body.prediction_id)
+        if labels is None:
+            labels = await loop.run_in_executor(None, _labels_of, self.ws, body.prediction_id)
+        if labels is None:
+            message = f"no prediction with id {body.prediction_id!r}; send an id that /v1/predict returned"
+            raise ApiError(404, "unknown_prediction", message)
+        if body.label not in labels:
+            raise ApiError(
+                422, "unknown_label", f"label {body.label!r} is not one of the model's labels {list(labels)}"
+            )
+        feedback_id = body.id or str(uuid.uuid4())
+        record = {
+            "kind": "feedback", "id": feedback_id, "prediction_id": body.prediction_id, "label": body.label,
+            "source": "api", "created_at": datetime.now(UTC).isoformat(),
+        }  # fmt: skip
+        await loop.run_in_executor(None, r.journal.append, [record])
+        self.metrics.feedback.inc()
+        return FeedbackResponse(id=feedback_id, prediction_id=body.prediction_id)
+
+    async def ready(self) -> Readiness:
+        r = self.runtime
+        return Readiness(
+            ready=True,
+            model=self.settings.name,
+            version=r.holder.current.version,
+            alias=self.settings.alias,
+            log_backlog_bytes=r.shipper.backlog_bytes(),
+            log_ship_errors=r.shipper.errors,
+        )
+
+    async def prometheus(self) -> Response:
+        r = self.runtime
+        sizes, r.batcher.batch_sizes[:] = r.batcher.batch_sizes[:], []
+        for size in sizes:
+            self.metrics.batch_size.observe(size)
+        self.metrics.swaps.set(r.holder.swaps)
+        self.metrics.backlog.set(r.shipper.backlog_bytes())
+        self.metrics.ship_errors.set(r.shipper.errors)
+        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: ServeSettings, ws: Workspace) -> FastAPI:
+    server = Server(settings, ws)
+    app = FastAPI(
+        title="fmkit serve",
+        version="1",
+        lifespan=server.lifespan,
+        description=f"Serving {settings.name}@{settings.alias or settings.version}.",
+    )
+    app.middleware("http")(server.observe)
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.get("/health", response_model=Health)(_health)
+    app.get("/ready", response_model=Readiness, responses={503: {"model": ErrorResponse}})(server.ready)
+    predict = Depends(server.require("predict"))
+    app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[predict])(server.predict)
+    feedback = Depends(server.require("feedback"))
+    app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
+        server.feedback
+    )
+    app.get("/metrics", include_in_schema=False)(server.prometheus)
+    return app
+
+
+async def _health() -> Health:
+    return Health(status="ok")
+
+
+async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    return _error(exc.status, exc.kind, exc.message, exc.headers)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return _error(422, "invalid_request", _describe(request, exc.errors()))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = str(exc.detail)
+    if exc.status_code == 400 and "parsing the body" in detail:  # e.g. bytes that are not UTF-8
+        detail = f"the body could not be read as UTF-8 JSON (expected {EXAMPLES.get(request.url.path, 'JSON')})"
+    elif exc.status_code == 404:
+        detail = f"no route {request.url.path}; see /docs for the routes"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}; see /docs"
+    return _error(exc.status_code, "http_error", detail)
+
+
+def request_id_of(request: Request) -> str:
+    return str(request.state.request_id)
+
+
+def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tuple[Runtime, Any]:
+    directory = journal_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    lock = (directory / "lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise WorkspaceError(
+            f"another fmkit serve is using the journal {directory}; stop it or pass --journal"
+        ) from None
+    shipper = Shipper(directory, lambda records: write_records(ws.engine, records))
+    shipper.ship_once()  # what a crashed predecessor acknowledged goes in before anything new
+    holder = ModelHolder(ws, settings.name, alias=settings.alias, number=settings.version)
+    journal = Journal(directory)
+    recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def run(texts: list[str], contexts: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, float], str]]:
+        served: Served = holder.current  # the whole batch runs on one version, even if a swap happens now
+        proba = np.asarray(served.model.predict_proba(texts), dtype=np.float64)
+        labels = tuple(served.model.labels)
+        now, stamp = time.perf_counter(), datetime.now(UTC).isoformat()
+        results, records = [], []
+        for text, row, context in zip(texts, proba, contexts, strict=True):
+            pid = str(uuid.uuid4())
+            label = labels[int(row.argmax())]
+            probabilities = {lab: round(float(p), 6) for lab, p in zip(labels, row, strict=True)}
+            results.append((pid, label, probabilities, served.version))
+            records.append({
+                "kind": "prediction", "id": pid, "version_id": served.info.id, "request_id": context["request_id"],
+                "input": redact(text) if settings.redact_logs else text, "output": label,
+                "probabilities": probabilities, "latency_ms": round(1000 * (now - context["received"]), 3),
+                "created_at": stamp,
+            })  # fmt: skip
+        journal.append(records)  # on disk before any of these requests is answered
+        for pid, *_ in results:
+            recent[pid] = labels
+        while len(recent) > 200_000:
+            recent.popitem(last=False)
+        metrics.predictions.labels(served.version).inc(len(texts))
+        return results
+
+    batcher = MicroBatcher(run, max_batch=settings.max_batch, max_wait_s=settings.max_wait_ms / 1000)
+    batcher.start()
+    shipper.start()
+    metrics.version.labels(holder.current.version).set(1)
+    return Runtime(holder, journal, shipper, batcher, recent), lock
+
+
+async def _watch(holder: ModelHolder, poll_s: float) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(poll_s)
+        try:
+            await loop.run_in_executor(None, holder.refresh)
+        except Exception as exc:  # a bad new version must not take the server down: keep the old one
+            fields = {"event": "swap_failed", "error": f"{type(exc).__name__}: {exc}"}
+            log.error("hot swap failed; still serving the old version", extra=fields)
+
+
+def _labels_of(ws: Workspace, prediction_id: str) -> tuple[str, ...] | None:
+    with ws.session() as s:
+        version = s.scalar(
+            select(Version)
+            .join(PredictionRow, PredictionRow.version_id == Version.id)
+            .where(PredictionRow.id == prediction_id)
+        )
+        return tuple(version.labels) if version is not None else None
+
+
+def _check_inputs(texts: list[str], settings: ServeSettings) -> None:
+    if not texts:
+        raise ApiError(422, "invalid_request", f"inputs is empty: send 1..{settings.max_inputs} texts")
+    if len(texts) > settings.max_inputs:
+        message = f"{len(texts)} inputs in one request; the limit is {settings.max_inputs} (--max-inputs): split it"
+        raise ApiError(413, "too_large", message)
+    for i, text in enumerate(texts):
+        if not text.strip():
+            raise ApiError(422, "invalid_request", f"inputs[{i}] is empty or blank: send non-empty text")
+        if len(text) > settings.max_chars:
+            message = f"inputs[{i}] has {len(text)} characters; the limit is {settings.max_chars} (--max-chars)"
+            raise ApiError(413, "too_large", message + ": shorten or split it")
+
+
+def _api_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if 0 < len(given) <= 64 and given.replace("-", "").isalnum() else uuid.uuid4().hex
+
+
+EXAMPLES = {
+    "/v1/predict": '{"inputs": ["text", ...]}',
+    "/v1/feedback": '{"prediction_id": "<id from /v1/predict>", "label": "<one of the labels>"}',
+}
+
+
+def _describe(request: Request, errors: Any) -> str:
+    example = EXAMPLES.get(request.url.path, "the body shown in /docs")
+    content_type = request.headers.get("content-type", "")
+    if "json" not in content_type:
+        return f"expected a JSON body with Content-Type: application/json, got {content_type or 'no content type'!r}"
+    parts = []
+    for e in list(errors)[:5]:
+        if e.get("type") == "json_invalid":
+            parts.append("the body is not valid JSON")
+            continue
+        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
+        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts) + f" (expected {example}; see /docs)"
+
+
+def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status, headers=headers)

@@ -1,0 +1,61 @@
+"""The served model and its hot swap: follow a registry alias, load a new version beside the old one, switch.
+
+Each batch takes the current :class:`Served` once, at its start, and finishes on it; the swap replaces the
+reference between batches (one assignment, atomic in Python). So requests in flight complete on the old
+version, later ones run on the new one, and none fails or waits for the load: the new version is loaded in
+the watcher's thread while the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from fmkit.workspace.registry import VersionInfo, Workspace
+
+log = logging.getLogger("fmkit.serve")
+
+
+@dataclass(frozen=True)
+class Served:
+    info: VersionInfo
+    model: Any  # fmkit.AdaptedModel (classifiers) or a GeneratorModel (LLM tasks)
+
+    @property
+    def version(self) -> str:
+        return self.info.ref
+
+
+def load_version(ws: Workspace, info: VersionInfo) -> Served:
+    from fmkit.api import load
+
+    return Served(info, load(ws.store.get(info.digest)))
+
+
+class ModelHolder:
+    """Serves ``name`` at ``alias`` (or a fixed ``number``); :meth:`refresh` swaps when the alias moves."""
+
+    def __init__(self, ws: Workspace, name: str, *, alias: str | None, number: int | None) -> None:
+        self.ws, self.name, self.alias, self.number = ws, name, alias, number
+        self.current = load_version(ws, ws.version(name, number=number, alias=alias))
+        self.swaps = 0
+        self._lock = threading.Lock()  # one refresh at a time
+
+    def refresh(self) -> bool:
+        """Load and switch to the version the alias points at now, if it changed; True when it swapped."""
+        if self.alias is None:
+            return False
+        with self._lock:
+            target = self.ws.version(self.name, alias=self.alias)
+            if target.digest == self.current.info.digest:
+                return False
+            replacement = load_version(self.ws, target)
+            previous, self.current = self.current, replacement
+            self.swaps += 1
+        log.info(
+            "model swapped",
+            extra={"event": "swap", "from_version": previous.version, "to_version": replacement.version},
+        )
+        return True
