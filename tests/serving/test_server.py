@@ -51,14 +51,14 @@ def test_predict_feedback_and_the_logs(shared_server: Running) -> None:
 @pytest.mark.parametrize(
     ("payload", "status", "message"),
     [
-        ({"inputs": []}, 422, "inputs is empty"),
+        ({"inputs": []}, 422, "inputs is empty: send at least one text"),
         ({"inputs": ["ok", "  "]}, 422, "inputs[1] is empty or blank"),
         ({"inputs": "just a string"}, 422, "inputs: Input should be a valid list"),
         ({"inputs": [1, 2]}, 422, "inputs.0: Input should be a valid string"),
         ({"inputs": ["ok"], "temperature": 1}, 422, "temperature: Extra inputs are not permitted"),
         ({"texts": ["ok"]}, 422, "inputs: Field required"),
-        ({"inputs": ["x" * 10_001]}, 413, "inputs[0] has 10001 characters; the limit is 10000"),
-        ({"inputs": ["ok"] * 257}, 413, "257 inputs in one request; the limit is 256"),
+        ({"inputs": ["x" * 10_001]}, 422, "inputs[0] is longer than 10000 characters (--max-chars)"),
+        ({"inputs": ["ok"] * 257}, 422, "too many inputs in one request; the limit is 256 (--max-inputs)"),
         (b'{"inputs": ["\xff\xfe"]}', 400, "could not be read as UTF-8 JSON"),
         (b'{"inputs": [', 422, "the body is not valid JSON"),
         (b"x" * 4_000_001, 413, "request body of 4000001 bytes; the limit is 4000000"),

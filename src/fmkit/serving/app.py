@@ -47,6 +47,7 @@ from fmkit.serving.schemas import (
     PredictRequest,
     PredictResponse,
     Readiness,
+    predict_request,
 )
 from fmkit.serving.security import KeyCache, RateLimiter
 from fmkit.serving.settings import ServeSettings
@@ -57,7 +58,9 @@ from fmkit.workspace.schema import Prediction as PredictionRow
 from fmkit.workspace.schema import Version
 
 log = logging.getLogger("fmkit.serve")
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 403, 404, 413, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
+}
 
 
 class ApiError(Exception):
@@ -163,7 +166,6 @@ class Server:
         return response
 
     async def predict(self, body: PredictRequest, request: Request) -> PredictResponse:
-        _check_inputs(body.inputs, self.settings)
         r = self.runtime
         task = r.holder.current.info.task
         if task != "classify":
@@ -233,13 +235,25 @@ def create_app(settings: ServeSettings, ws: Workspace) -> FastAPI:
     app.get("/health", response_model=Health)(_health)
     app.get("/ready", response_model=Readiness, responses={503: {"model": ErrorResponse}})(server.ready)
     predict = Depends(server.require("predict"))
-    app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[predict])(server.predict)
+    handler = _with_body(server.predict, predict_request(settings.max_inputs, settings.max_chars))
+    app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[predict])(handler)
     feedback = Depends(server.require("feedback"))
     app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
         server.feedback
     )
     app.get("/metrics", include_in_schema=False)(server.prometheus)
     return app
+
+
+def _with_body(method: Callable[..., Any], body_type: type) -> Callable[..., Any]:
+    """``method`` with its ``body`` parameter typed as ``body_type`` (a model built from the settings)."""
+
+    async def route(body: Any, request: Request) -> Any:
+        return await method(body, request)
+
+    route.__annotations__ = {"body": body_type, "request": Request, "return": PredictResponse}
+    route.__name__ = route.__qualname__ = getattr(method, "__name__", "route")
+    return route
 
 
 async def _health() -> Health:
@@ -339,20 +353,6 @@ def _labels_of(ws: Workspace, prediction_id: str) -> tuple[str, ...] | None:
         return tuple(version.labels) if version is not None else None
 
 
-def _check_inputs(texts: list[str], settings: ServeSettings) -> None:
-    if not texts:
-        raise ApiError(422, "invalid_request", f"inputs is empty: send 1..{settings.max_inputs} texts")
-    if len(texts) > settings.max_inputs:
-        message = f"{len(texts)} inputs in one request; the limit is {settings.max_inputs} (--max-inputs): split it"
-        raise ApiError(413, "too_large", message)
-    for i, text in enumerate(texts):
-        if not text.strip():
-            raise ApiError(422, "invalid_request", f"inputs[{i}] is empty or blank: send non-empty text")
-        if len(text) > settings.max_chars:
-            message = f"inputs[{i}] has {len(text)} characters; the limit is {settings.max_chars} (--max-chars)"
-            raise ApiError(413, "too_large", message + ": shorten or split it")
-
-
 def _api_key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -381,9 +381,24 @@ def _describe(request: Request, errors: Any) -> str:
         if e.get("type") == "json_invalid":
             parts.append("the body is not valid JSON")
             continue
-        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
-        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        parts.append(_explain(e))
     return "; ".join(parts) + f" (expected {example}; see /docs)"
+
+
+def _explain(error: Any) -> str:
+    """One validation problem in words, with the server flag behind a limit."""
+    loc = [x for x in error.get("loc", ()) if x != "body"]
+    where = ".".join(str(x) for x in loc) or "body"
+    kind, ctx = error.get("type"), error.get("ctx") or {}
+    if loc == ["inputs"] and kind == "too_short":
+        return "inputs is empty: send at least one text"
+    if loc == ["inputs"] and kind == "too_long":
+        return f"too many inputs in one request; the limit is {ctx.get('max_length')} (--max-inputs): split it"
+    if len(loc) == 2 and loc[0] == "inputs" and kind == "string_too_long":
+        return f"inputs[{loc[1]}] is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
+    if len(loc) == 2 and loc[0] == "inputs" and kind in ("string_too_short", "string_pattern_mismatch"):
+        return f"inputs[{loc[1]}] is empty or blank: send non-empty text"
+    return f"{where}: {error.get('msg', 'invalid')}"
 
 
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, create_model
 
 
 class _Strict(BaseModel):
@@ -10,7 +12,14 @@ class _Strict(BaseModel):
 
 
 class PredictRequest(_Strict):
-    inputs: list[StrictStr] = Field(description="Texts to classify, 1..max_inputs of them.")
+    inputs: list[StrictStr] = Field(description="Texts to classify.")
+
+
+def predict_request(max_inputs: int, max_chars: int) -> type[PredictRequest]:
+    """The request body with this server's limits in its schema, so clients (and fuzzers) can see them."""
+    text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=max_chars, pattern=r"\S")]
+    inputs = Annotated[list[text], Field(min_length=1, max_length=max_inputs, description="Texts to classify.")]  # type: ignore[valid-type]
+    return create_model("PredictRequest", __base__=PredictRequest, inputs=(inputs, ...))
 
 
 class Prediction(BaseModel):
