@@ -29,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fmkit._home import fmkit_home
@@ -181,7 +182,11 @@ class Server:
         loop = asyncio.get_running_loop()
         labels = r.recent.get(body.prediction_id)
         if labels is None:
-            labels = await loop.run_in_executor(None, _labels_of, self.ws, body.prediction_id)
+            try:
+                labels = await loop.run_in_executor(None, _labels_of, self.ws, body.prediction_id)
+            except SQLAlchemyError:
+                message = "the workspace database is unavailable to look up this older prediction; retry later"
+                raise ApiError(503, "unavailable", message, {"Retry-After": "5"}) from None
         if labels is None:
             message = f"no prediction with id {body.prediction_id!r}; send an id that /v1/predict returned"
             raise ApiError(404, "unknown_prediction", message)
