@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from fmkit.workspace import Workspace
 from fmkit.workspace.keys import create_key, revoke_key
-from fmkit.workspace.schema import Feedback, Prediction
+from fmkit.workspace.schema import Feedback, Prediction, RequestError
 from tests.serving.conftest import Running, registered_home
 
 
@@ -178,3 +178,19 @@ def test_promotion_swaps_the_model_under_load_without_a_failed_request(
         assert versions[0] == "tickets:1" and versions[-1] == "tickets:2"
         switch = versions.index("tickets:2")
         assert set(versions[switch:]) == {"tickets:2"}  # one way: once swapped, a client never sees the old one
+
+
+def test_error_answers_are_logged_for_the_error_rate(shared_server: Running) -> None:
+    with shared_server.client() as client:
+        bad = client.post("/v1/predict", json={"inputs": []}, headers={"X-Request-ID": "bad-request-1"})
+        assert bad.status_code == 422
+    ws = Workspace.open(home=shared_server.home)
+    deadline = time.monotonic() + 30
+    while True:
+        with ws.session() as s:
+            row = s.scalar(select(RequestError).where(RequestError.request_id == "bad-request-1"))
+            if row is not None:
+                assert (row.route, row.status, row.kind) == ("/v1/predict", 422, "invalid_request")
+                return
+        assert time.monotonic() < deadline, "the error was not logged"
+        time.sleep(0.2)

@@ -25,6 +25,7 @@ TABLES = {
     "feedback",
     "audit_log",
     "api_keys",
+    "request_errors",
 }
 
 

@@ -16,7 +16,7 @@ import fcntl
 import logging
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +59,10 @@ from fmkit.workspace.schema import Prediction as PredictionRow
 from fmkit.workspace.schema import Version
 
 log = logging.getLogger("fmkit.serve")
+ERROR_TYPES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_method",
+    413: "too_large", 422: "invalid_request", 429: "rate_limited", 500: "internal", 503: "unavailable",
+}  # fmt: skip
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
 }
@@ -79,6 +83,7 @@ class Runtime:
     shipper: Shipper
     batcher: MicroBatcher[tuple[str, str, dict[str, float], str]]
     recent: OrderedDict[str, tuple[str, ...]]  # prediction id -> its model's labels, for feedback checks
+    errors: deque[dict[str, Any]]  # error records waiting for the next journal write (no fsync of their own)
 
 
 def journal_dir(settings: ServeSettings) -> Path:
@@ -106,13 +111,14 @@ class Server:
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         runtime, lock = _start(self.settings, self.ws, self.metrics)
         self._runtime = runtime
-        watcher = asyncio.get_running_loop().create_task(_watch(runtime.holder, self.settings.poll_s))
+        watcher = asyncio.get_running_loop().create_task(_watch(runtime, self.settings.poll_s))
         log.info("serving", extra={"event": "start", "model_version": runtime.holder.current.version})
         try:
             yield
         finally:
             watcher.cancel()
             await runtime.batcher.stop()
+            runtime.journal.append(_drain(runtime.errors))
             runtime.shipper.stop(drain=True)
             runtime.journal.close()
             lock.close()
@@ -156,8 +162,14 @@ class Server:
             message = f"request body of {length} bytes; the limit is {limit} (--max-body-bytes): send fewer texts"
             response: Response = _error(413, "too_large", message)
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                log.exception("unhandled error", extra={"event": "error", "request_id": request_id})
+                response = _error(500, "internal", f"internal error (request id {request_id}); it was logged")
         path = getattr(request.scope.get("route"), "path", "unmatched")
+        if response.status_code >= 400 and self._runtime is not None and path.startswith("/v1/"):
+            self._runtime.errors.append(self._error_record(request_id, path, response.status_code))
         seconds = time.perf_counter() - started
         self.metrics.requests.labels(path, str(response.status_code)).inc()
         self.metrics.latency.labels(path).observe(seconds)
@@ -165,6 +177,13 @@ class Server:
         fields = {"event": "request", "request_id": request_id, "route": path, "method": request.method}
         log.info("request", extra=fields | {"status": response.status_code, "latency_ms": round(1000 * seconds, 2)})
         return response
+
+    def _error_record(self, request_id: str, route: str, status: int) -> dict[str, Any]:
+        return {
+            "kind": "error", "id": str(uuid.uuid4()), "request_id": request_id, "route": route, "status": status,
+            "error_type": ERROR_TYPES.get(status, "error"), "version_id": self.runtime.holder.current.info.id,
+            "created_at": datetime.now(UTC).isoformat(),
+        }  # fmt: skip
 
     async def predict(self, body: PredictRequest, request: Request) -> PredictResponse:
         r = self.runtime
@@ -304,6 +323,7 @@ def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tu
     holder = ModelHolder(ws, settings.name, alias=settings.alias, number=settings.version)
     journal = Journal(directory)
     recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+    errors: deque[dict[str, Any]] = deque()
 
     def run(texts: list[str], contexts: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, float], str]]:
         served: Served = holder.current  # the whole batch runs on one version, even if a swap happens now
@@ -322,7 +342,7 @@ def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tu
                 "probabilities": probabilities, "latency_ms": round(1000 * (now - context["received"]), 3),
                 "created_at": stamp,
             })  # fmt: skip
-        journal.append(records)  # on disk before any of these requests is answered
+        journal.append(records + _drain(errors))  # on disk before any of these requests is answered
         for pid, *_ in results:
             recent[pid] = labels
         while len(recent) > 200_000:
@@ -334,13 +354,24 @@ def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tu
     batcher.start()
     shipper.start()
     metrics.version.labels(holder.current.version).set(1)
-    return Runtime(holder, journal, shipper, batcher, recent), lock
+    return Runtime(holder, journal, shipper, batcher, recent, errors), lock
 
 
-async def _watch(holder: ModelHolder, poll_s: float) -> None:
+def _drain(queue: deque[dict[str, Any]]) -> list[dict[str, Any]]:
+    taken = []
+    while queue:  # popleft is atomic: a record appended meanwhile is taken now or next time, never lost
+        taken.append(queue.popleft())
+    return taken
+
+
+async def _watch(runtime: Runtime, poll_s: float) -> None:
+    """Every ``poll_s``: write the error records no prediction batch has carried, and follow the alias."""
+    holder = runtime.holder
     loop = asyncio.get_running_loop()
     while True:
-        await asyncio.sleep(poll_s)
+        await asyncio.sleep(max(poll_s, 0.05))
+        if runtime.errors:
+            await loop.run_in_executor(None, runtime.journal.append, _drain(runtime.errors))
         try:
             await loop.run_in_executor(None, holder.refresh)
         except Exception as exc:  # a bad new version must not take the server down: keep the old one

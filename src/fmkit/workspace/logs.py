@@ -13,20 +13,24 @@ from typing import Any
 from sqlalchemy import Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from fmkit.workspace.schema import Feedback, Prediction
+from fmkit.workspace.schema import Feedback, Prediction, RequestError
 
 log = logging.getLogger("fmkit.workspace")
 
 PREDICTION_FIELDS = ("id", "version_id", "request_id", "input", "output", "probabilities", "latency_ms", "created_at")
 FEEDBACK_FIELDS = ("id", "prediction_id", "label", "source", "created_at")
+ERROR_FIELDS = ("id", "request_id", "route", "status", "error_type", "version_id", "created_at")
 
 
 def write_records(engine: Engine, records: list[dict[str, Any]]) -> None:
-    """Insert ``records`` (``kind`` = prediction | feedback) in one transaction, skipping ids already there."""
+    """Insert ``records`` (``kind`` = prediction | feedback | error) in one transaction, skipping ids already
+    there."""
     predictions = [_row(r, PREDICTION_FIELDS) for r in records if r.get("kind") == "prediction"]
     feedback = [_row(r, FEEDBACK_FIELDS) for r in records if r.get("kind") == "feedback"]
+    errors = [_error_row(r) for r in records if r.get("kind") == "error"]
     with engine.begin() as conn:
         _insert_new(conn, Prediction.__table__, predictions)  # type: ignore[arg-type]
+        _insert_new(conn, RequestError.__table__, errors)  # type: ignore[arg-type]
         if feedback:
             wanted = {f["prediction_id"] for f in feedback}
             known = set(conn.scalars(select(Prediction.id).where(Prediction.id.in_(wanted))))
@@ -40,6 +44,12 @@ def _row(record: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     row = {k: record.get(k) for k in fields}
     if isinstance(row["created_at"], str):
         row["created_at"] = datetime.fromisoformat(row["created_at"])
+    return row
+
+
+def _error_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = _row(record, ERROR_FIELDS)
+    row["kind"] = row.pop("error_type") or "error"  # the table's column; "kind" in a record is the record type
     return row
 
 

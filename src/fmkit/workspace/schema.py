@@ -12,6 +12,7 @@ change both together: edit a model here, then add a migration
       ├─< aliases ──> versions
       └─< alias_events (every alias change, for rollback)
     runs ─< metrics            audit_log (who did what, when)      api_keys (hashed, scoped, revocable)
+    request_errors (4xx/5xx answers, for the error rate)
 """
 
 from __future__ import annotations
@@ -169,3 +170,17 @@ class ApiKey(Base):
     scopes: Mapped[list[Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class RequestError(Base):
+    """A request the server answered with an error (4xx or 5xx): the denominator of the error rate."""
+
+    __tablename__ = "request_errors"
+    __table_args__ = (Index("ix_request_errors_time", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64))
+    route: Mapped[str] = mapped_column(String(100))
+    status: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
