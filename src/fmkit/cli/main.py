@@ -1,7 +1,7 @@
 """The ``fmkit`` command: one typer app, one file per command group, errors as one line and an exit code.
 
 Exit codes: 0 success; 1 unexpected failure; 2 bad flag or config; 3 bad data; 4 model not available;
-5 bad artifact; 6 workspace (registry, database); 130 interrupted.
+5 bad artifact; 6 workspace (registry, database); 8 a monitoring alert fired; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fmkit.cli import demo as demo_cmds
 from fmkit.cli import evaluate as eval_cmds
 from fmkit.cli import generate as generate_cmds
 from fmkit.cli import models as models_cmds
+from fmkit.cli import monitor as monitor_cmds
 from fmkit.cli import registry as registry_cmds
 from fmkit.cli import serve as serve_cmds
 
@@ -39,6 +40,7 @@ app.command("eval")(eval_cmds.eval_cmd)
 app.command("predict")(eval_cmds.predict)
 app.command("generate")(generate_cmds.generate)
 app.command("serve")(serve_cmds.serve)
+app.command("monitor")(monitor_cmds.monitor)
 app.command("demo")(demo_cmds.demo)
 
 
