@@ -194,3 +194,17 @@ def test_error_answers_are_logged_for_the_error_rate(shared_server: Running) -> 
                 return
         assert time.monotonic() < deadline, "the error was not logged"
         time.sleep(0.2)
+
+
+def test_openai_compatible_embeddings(shared_server: Running) -> None:
+    with shared_server.client() as client:
+        response = client.post("/v1/embeddings", json={"input": ["refund my order", "hello"], "model": "any"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["object"] == "list" and [d["index"] for d in body["data"]] == [0, 1]
+        assert len(body["data"][0]["embedding"]) == 384 and body["usage"]["prompt_tokens"] == 4
+        single = client.post("/v1/embeddings", json={"input": "refund my order"}).json()
+        assert single["data"][0]["embedding"] == pytest.approx(body["data"][0]["embedding"], abs=1e-5)  # batching
+        assert client.post("/v1/embeddings", json={"input": []}).status_code == 422
+        chat = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]})
+        assert chat.status_code == 422 and "is a classifier" in chat.text

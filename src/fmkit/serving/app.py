@@ -1,7 +1,9 @@
 """The HTTP server: a FastAPI app over the served model, the micro-batcher, the journal and the workspace.
 
 Routes: ``GET /health`` (the process is up), ``GET /ready`` (a model is loaded), ``POST /v1/predict``,
-``POST /v1/feedback``, ``GET /metrics`` (Prometheus), ``GET /docs`` and ``/openapi.json``.
+``POST /v1/feedback``, OpenAI-compatible ``POST /v1/embeddings`` (encoder models) and
+``POST /v1/chat/completions`` (generation models, with streaming), ``GET /metrics`` (Prometheus),
+``GET /docs`` and ``/openapi.json``.
 
 A prediction is acknowledged only after its log record is on disk (the journal's group commit, once per
 micro-batch); a background shipper moves the records into the workspace database. Every error is a JSON
@@ -13,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import logging
 import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,20 +29,26 @@ from typing import Any
 import numpy as np
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fmkit._home import fmkit_home
-from fmkit.errors import WorkspaceError
+from fmkit.errors import FmkitError, WorkspaceError
 from fmkit.serving.batcher import MicroBatcher
 from fmkit.serving.holder import ModelHolder, Served
 from fmkit.serving.journal import Journal, Shipper
 from fmkit.serving.metrics import ServerMetrics
 from fmkit.serving.redact import redact
 from fmkit.serving.schemas import (
+    ChatChoice,
+    ChatRequest,
+    ChatResponse,
+    Embedding,
+    EmbeddingsRequest,
+    EmbeddingsResponse,
     ErrorResponse,
     FeedbackRequest,
     FeedbackResponse,
@@ -48,6 +57,7 @@ from fmkit.serving.schemas import (
     PredictRequest,
     PredictResponse,
     Readiness,
+    Usage,
     predict_request,
 )
 from fmkit.serving.security import KeyCache, RateLimiter
@@ -222,6 +232,111 @@ class Server:
         self.metrics.feedback.inc()
         return FeedbackResponse(id=feedback_id, prediction_id=body.prediction_id)
 
+    async def embeddings(self, body: EmbeddingsRequest) -> EmbeddingsResponse:
+        texts = [body.input] if isinstance(body.input, str) else body.input
+        _check_texts(texts, self.settings, "input")
+        r = self.runtime
+        served = r.holder.current
+        embed = getattr(getattr(served.model, "adapted", None), "embed", None)
+        vectors = await r.batcher.run_alone(embed, texts) if callable(embed) else None
+        if vectors is None:
+            message = (
+                f"{served.version} ({served.info.method}) has no sentence encoder; serve an encoder model to embed"
+            )
+            raise ApiError(422, "wrong_task", message)
+        n_words = sum(len(t.split()) for t in texts)  # usage is counted in words, not model tokens
+        data = [Embedding(index=i, embedding=[round(float(x), 7) for x in v]) for i, v in enumerate(vectors)]
+        return EmbeddingsResponse(
+            data=data, model=served.version, usage=Usage(prompt_tokens=n_words, total_tokens=n_words)
+        )
+
+    async def chat(self, body: ChatRequest, request: Request) -> Response:
+        r = self.runtime
+        served = r.holder.current
+        if served.info.task == "classify":
+            message = f"{served.version} is a classifier; /v1/chat/completions serves generation models"
+            message += " (fmkit adapt --task summarize|instruct)"
+            raise ApiError(422, "wrong_task", message)
+        if len(body.messages) != 1 or body.messages[0].role != "user":
+            message = "send exactly one user message: the served model's instruction and examples are fixed"
+            message += " when it is adapted"
+            raise ApiError(422, "invalid_request", message)
+        text = body.messages[0].content
+        _check_texts([text], self.settings, "messages[0].content")
+        generator = served.model.generator
+        try:
+            prompt = generator.prompt(text)
+        except FmkitError as exc:
+            raise ApiError(422, "invalid_request", str(exc)) from None
+        base = generator.settings
+        settings = replace(
+            base,
+            max_tokens=body.max_tokens or base.max_tokens,
+            temperature=base.temperature if body.temperature is None else body.temperature,
+        )
+        context = {"request_id": request_id_of(request), "received": time.perf_counter()}
+        if body.stream:
+            return StreamingResponse(
+                self._chat_stream(served, prompt, settings, text, context), media_type="text/event-stream"
+            )
+        answer, pid = await r.batcher.run_alone(self._generate, served, prompt, settings, text, context)
+        choice = ChatChoice(message={"role": "assistant", "content": answer})
+        return JSONResponse(
+            ChatResponse(id=pid, created=int(time.time()), model=served.version, choices=[choice]).model_dump()
+        )
+
+    def _generate(
+        self, served: Served, prompt: str, settings: Any, text: str, context: dict[str, Any]
+    ) -> tuple[str, str]:
+        from fmkit.llm.runtime import generate
+
+        answer = generate(served.model.generator.runtime, prompt, settings).strip()
+        return answer, self._log_generation(served, text, answer, context)
+
+    def _log_generation(self, served: Served, text: str, answer: str, context: dict[str, Any]) -> str:
+        pid = str(uuid.uuid4())
+        record = {
+            "kind": "prediction", "id": pid, "version_id": served.info.id, "request_id": context["request_id"],
+            "input": redact(text) if self.settings.redact_logs else text, "output": answer, "probabilities": None,
+            "latency_ms": round(1000 * (time.perf_counter() - context["received"]), 3),
+            "created_at": datetime.now(UTC).isoformat(),
+        }  # fmt: skip
+        self.runtime.journal.append([record, *_drain(self.runtime.errors)])  # on disk before the answer ends
+        self.metrics.predictions.labels(served.version).inc()
+        return pid
+
+    async def _chat_stream(
+        self, served: Served, prompt: str, settings: Any, text: str, context: dict[str, Any]
+    ) -> AsyncIterator[str]:
+        """Server-sent events as OpenAI streams them: role, content pieces, a final chunk, [DONE]."""
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def produce() -> str:
+            parts = []
+            try:
+                for piece in served.model.generator.runtime.stream(prompt, settings):
+                    parts.append(piece)
+                    loop.call_soon_threadsafe(pieces.put_nowait, piece)
+            finally:
+                loop.call_soon_threadsafe(pieces.put_nowait, None)
+            return self._log_generation(served, text, "".join(parts).strip(), context)
+
+        job = asyncio.ensure_future(self.runtime.batcher.run_alone(produce))
+        created, chunk_id = int(time.time()), f"chatcmpl-{context['request_id']}"
+
+        def event(delta: dict[str, str], finish: str | None = None) -> str:
+            chunk = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": served.version,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}  # fmt: skip
+            return f"data: {json.dumps(chunk)}\n\n"
+
+        yield event({"role": "assistant"})
+        while (piece := await pieces.get()) is not None:
+            yield event({"content": piece})
+        await job
+        yield event({}, "stop")
+        yield "data: [DONE]\n\n"
+
     async def ready(self) -> Readiness:
         r = self.runtime
         return Readiness(
@@ -265,6 +380,11 @@ def create_app(settings: ServeSettings, ws: Workspace) -> FastAPI:
     app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
         server.feedback
     )
+    embed = Depends(server.require("predict"))
+    app.post("/v1/embeddings", response_model=EmbeddingsResponse, responses=ERRORS, dependencies=[embed])(
+        server.embeddings
+    )
+    app.post("/v1/chat/completions", response_model=ChatResponse, responses=ERRORS, dependencies=[embed])(server.chat)
     app.get("/metrics", include_in_schema=False)(server.prometheus)
     return app
 
@@ -387,6 +507,17 @@ def _labels_of(ws: Workspace, prediction_id: str) -> tuple[str, ...] | None:
             .where(PredictionRow.id == prediction_id)
         )
         return tuple(version.labels) if version is not None else None
+
+
+def _check_texts(texts: list[str], settings: ServeSettings, field: str) -> None:
+    if not texts or len(texts) > settings.max_inputs:
+        raise ApiError(422, "invalid_request", f"{field}: send 1..{settings.max_inputs} texts, got {len(texts)}")
+    for i, text in enumerate(texts):
+        if not text.strip():
+            raise ApiError(422, "invalid_request", f"{field}[{i}] is empty or blank: send non-empty text")
+        if len(text) > settings.max_chars:
+            message = f"{field}[{i}] is longer than {settings.max_chars} characters (--max-chars): shorten or split it"
+            raise ApiError(422, "invalid_request", message)
 
 
 def _api_key(request: Request) -> str | None:

@@ -13,9 +13,10 @@ import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -57,6 +58,10 @@ class MicroBatcher(Generic[T]):
         future: asyncio.Future[list[T]] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Job(texts, future, context or {}))
         return await future
+
+    async def run_alone(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run ``fn(*args)`` on the batch thread, between batches (for work that is not micro-batched)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def _loop(self) -> None:
         assert self._queue is not None

@@ -29,9 +29,15 @@ class Served:
 
 
 def load_version(ws: Workspace, info: VersionInfo) -> Served:
-    from fmkit.api import load
+    """The stored artifact of ``info``, loaded as a classifier or, for generation tasks, as a generator."""
+    directory = ws.store.get(info.digest)
+    if info.task == "classify":
+        from fmkit.api import load
 
-    return Served(info, load(ws.store.get(info.digest)))
+        return Served(info, load(directory))
+    from fmkit.generation.api import load_generator
+
+    return Served(info, load_generator(directory))
 
 
 class ModelHolder:

@@ -67,3 +67,59 @@ class Readiness(BaseModel):
     alias: str | None
     log_backlog_bytes: int
     log_ship_errors: int
+
+
+class EmbeddingsRequest(_Strict):
+    """OpenAI-compatible: ``input`` is one text or a list of texts; ``model`` is accepted and ignored."""
+
+    input: StrictStr | list[StrictStr]
+    model: StrictStr | None = None
+    encoding_format: StrictStr | None = Field(default=None, pattern="^float$")
+
+
+class Embedding(BaseModel):
+    object: str = "embedding"
+    index: int
+    embedding: list[float]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    total_tokens: int
+    completion_tokens: int | None = None
+
+
+class EmbeddingsResponse(BaseModel):
+    object: str = "list"
+    data: list[Embedding]
+    model: str
+    usage: Usage
+
+
+class ChatMessage(_Strict):
+    role: Annotated[str, StringConstraints(pattern="^(system|user|assistant)$")]
+    content: StrictStr
+
+
+class ChatRequest(_Strict):
+    """OpenAI-compatible chat completion request (the subset a served fmkit generator honours)."""
+
+    messages: list[ChatMessage] = Field(min_length=1)
+    model: StrictStr | None = None
+    max_tokens: int | None = Field(default=None, ge=1, le=4096)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    stream: bool = False
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: dict[str, str]
+    finish_reason: str = "stop"
+
+
+class ChatResponse(BaseModel):
+    id: str
+    object: str = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
