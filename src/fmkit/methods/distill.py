@@ -4,7 +4,10 @@ Reference: Hinton et al., 2015 (distillation); Wang et al., 2021, "Want To Reduc
 Help" (LLM pseudo-labels train a small model). The teacher is one of fmkit's LLM methods (``llm-zero-shot``
 or ``llm-prompt``) fitted on the human labels (which calibrate it, or serve as its demonstrations); it scores
 a seeded sample of the pool, and for every class the same share of its most confident predictions is kept
-(class balance, so that the teacher's favourite class does not flood the student). The student, the base
+(class balance, so that the teacher's favourite class does not flood the student). A student cannot beat a
+teacher it copies, so first both are cross-validated on the human labels (same folds): when the teacher is
+less accurate than the student trained on the human labels alone, its labels would only teach its mistakes,
+and the student is trained on the human labels alone (``distill_gate``; the reason is recorded). The student, the base
 model of ``fmkit adapt --model`` (an encoder) with ``distill_student``, trains on those pseudo-labels and,
 with ``distill_with_human``, the human labels. The artifact is the student alone: as fast as any encoder
 classifier, no LLM needed at prediction time.
@@ -40,6 +43,7 @@ class DistillConfig:
     distill_keep: float = 0.5  #: share of the pool kept as pseudo-labels (most confident, balanced per class)
     distill_pool_size: int = 2000  #: pool texts the teacher labels (a seeded sample of a larger pool)
     distill_with_human: bool = True  #: train the student on the human labels too
+    distill_gate: bool = True  #: use the teacher only if it beats the student on held-out human labels
 
     def problems(self) -> list[str]:
         out = []
@@ -86,6 +90,15 @@ class Distill(EncoderMethod):
         )
         student_config = bind(student.config_type, config.distill_student_config or {}, where="distill_student_config")
         teacher_job = FitJob(teacher_card, resolve(teacher_card), job.train, job.valid, job.seed)
+        gate = (
+            _gate(teacher_method, teacher_config, teacher_job, student, student_config, job)
+            if config.distill_gate
+            else None
+        )
+        if gate is not None and not gate["use_teacher"]:
+            fitted = student.fit(dataclasses.replace(job, unlabeled=None), student_config)
+            alone = {"teacher": teacher_card.id, "distill_gate": gate, "student": student.name}
+            return Fitted(fitted.model, {**alone, "student_info": fitted.info})
         teacher = teacher_method.fit(teacher_job, teacher_config).model
         pool = _sample(job.unlabeled, config.distill_pool_size, job.seed)
         proba = teacher.predict_proba(list(pool.texts))
@@ -112,7 +125,31 @@ class Distill(EncoderMethod):
             "student": student.name,
             "student_info": fitted.info,
         }
+        if gate is not None:
+            info["distill_gate"] = gate
         return Fitted(fitted.model, info)
+
+
+def _gate(
+    teacher_method: Any, teacher_config: Any, teacher_job: FitJob, student: Any, student_config: Any, job: FitJob
+) -> dict[str, Any]:
+    """Teacher and student cross-validated on the human labels, same folds: is the teacher worth copying?"""
+    from fmkit.selection.crossval import cross_validate, method_fitter, stratified_folds
+
+    folds = stratified_folds(job.train, 4, job.seed)
+    teacher = cross_validate("teacher", method_fitter(teacher_method, teacher_config, teacher_job), job.train, folds)
+    alone = dataclasses.replace(job, unlabeled=None)
+    student_cv = cross_validate("student", method_fitter(student, student_config, alone), job.train, folds)
+    use = teacher.accuracy >= student_cv.accuracy
+    verdict = "uses its pseudo-labels" if use else "is less accurate: the student learns from the human labels alone"
+    return {
+        "use_teacher": use,
+        "teacher_cv_accuracy": round(teacher.accuracy, 4),
+        "student_cv_accuracy": round(student_cv.accuracy, 4),
+        "n_folds": len(folds),
+        "why": f"on {len(folds)} folds of the human labels the teacher scores {teacher.accuracy:.1%}, the student "
+        f"trained on them alone {student_cv.accuracy:.1%}: the student {verdict}",
+    }
 
 
 def _sample(pool: LabeledTexts, size: int, seed: int) -> LabeledTexts:
