@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 
-def _figure(width: float = 5.0, height: float = 4.0) -> Any:
+def figure(width: float = 5.0, height: float = 4.0) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -18,7 +18,7 @@ def _figure(width: float = 5.0, height: float = 4.0) -> Any:
     return plt.subplots(figsize=(width, height), dpi=110)
 
 
-def _png(fig: Any) -> bytes:
+def to_png(fig: Any) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -31,7 +31,7 @@ def _png(fig: Any) -> bytes:
 def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str]) -> bytes:
     data = np.asarray(matrix, dtype=float)
     size = max(4.0, 0.6 * len(labels) + 2.5)
-    fig, ax = _figure(size, size * 0.85)
+    fig, ax = figure(size, size * 0.85)
     normalised = data / np.clip(data.sum(axis=1, keepdims=True), 1, None)
     image = ax.imshow(normalised, cmap="Blues", vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(data):
@@ -42,11 +42,11 @@ def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str]) -> byt
     ax.set_ylabel("true")
     ax.set_title("Confusion matrix (colour: share of the true class)")
     fig.colorbar(image, ax=ax, fraction=0.046)
-    return _png(fig)
+    return to_png(fig)
 
 
 def reliability_png(reliability: dict[str, Any], ece: float) -> bytes:
-    fig, ax = _figure()
+    fig, ax = figure()
     edges = np.asarray(reliability["edges"])
     centers, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
     counts = np.asarray(reliability["count"])
@@ -59,12 +59,12 @@ def reliability_png(reliability: dict[str, Any], ece: float) -> bytes:
     ax.set_ylabel("accuracy")
     ax.set_title(f"Reliability diagram (ECE {ece:.3f})")
     ax.legend(loc="upper left")
-    return _png(fig)
+    return to_png(fig)
 
 
 def per_class_png(per_class: dict[str, dict[str, float]]) -> bytes:
     labels = list(per_class)
-    fig, ax = _figure(max(5.0, 0.7 * len(labels) + 2), 3.6)
+    fig, ax = figure(max(5.0, 0.7 * len(labels) + 2), 3.6)
     x = np.arange(len(labels))
     for offset, key, colour in ((-0.27, "precision", "#55a868"), (0.0, "recall", "#c44e52"), (0.27, "f1", "#4c72b0")):
         ax.bar(x + offset, [per_class[lab][key] for lab in labels], width=0.27, label=key, color=colour)
@@ -72,11 +72,11 @@ def per_class_png(per_class: dict[str, dict[str, float]]) -> bytes:
     ax.set_ylim(0, 1.05)
     ax.set_title("Per-class precision, recall and F1")
     ax.legend(ncol=3, loc="lower right")
-    return _png(fig)
+    return to_png(fig)
 
 
 def confidence_png(confidence: Sequence[float], correct: Sequence[bool]) -> bytes:
-    fig, ax = _figure(5.0, 3.4)
+    fig, ax = figure(5.0, 3.4)
     conf, ok = np.asarray(confidence), np.asarray(correct, dtype=bool)
     bins = np.linspace(0, 1, 21)
     ax.hist(conf[ok], bins=bins, alpha=0.7, label="correct", color="#55a868")
@@ -85,7 +85,7 @@ def confidence_png(confidence: Sequence[float], correct: Sequence[bool]) -> byte
     ax.set_ylabel("items")
     ax.set_title("Confidence of right and wrong predictions")
     ax.legend()
-    return _png(fig)
+    return to_png(fig)
 
 
 def pareto_png(
@@ -97,7 +97,7 @@ def pareto_png(
 
     Marker area follows peak memory; the Pareto front is the step line; the pick is ringed.
     """
-    fig, ax = _figure(7.0, 4.6)
+    fig, ax = figure(7.0, 4.6)
     memory = np.array([p[3] for p in points], float)
     sizes = 40 + 260 * (memory - memory.min()) / max(1.0, float(np.ptp(memory)))
     for (name, accuracy, latency, mb, _, inside), size in zip(points, sizes, strict=True):
@@ -117,4 +117,4 @@ def pareto_png(
     ax.set_ylabel("cross-validated accuracy (%)")
     ax.set_title("fmkit choose: quality vs serving cost")
     ax.legend(fontsize=8, loc="lower right")
-    return _png(fig)
+    return to_png(fig)

@@ -37,15 +37,15 @@ def write_html(path: Path, result: dict[str, Any]) -> Path:
         created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         plots={k: base64.b64encode(v).decode("ascii") for k, v in encoded.items()},
     )
-    return _atomic_write(path, html)
+    return atomic_write(path, html)
 
 
 def write_json(path: Path, result: dict[str, Any]) -> Path:
     public = {k: v for k, v in result.items() if not k.startswith("_")}
-    return _atomic_write(path, json.dumps(public, indent=2))
+    return atomic_write(path, json.dumps(public, indent=2))
 
 
-def _atomic_write(path: Path, text: str) -> Path:
+def atomic_write(path: Path, text: str) -> Path:
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fmkit.evaluation.report import _atomic_write
+from fmkit.evaluation.plots import figure, to_png
+from fmkit.evaluation.report import atomic_write
 
 
 def public(report: dict[str, Any]) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def public(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_json(path: Path, report: dict[str, Any]) -> Path:
-    return _atomic_write(path, json.dumps(public(report), indent=2))
+    return atomic_write(path, json.dumps(public(report), indent=2))
 
 
 def write_html(path: Path, report: dict[str, Any]) -> Path:
@@ -33,35 +34,14 @@ def write_html(path: Path, report: dict[str, Any]) -> Path:
         report=public(report),
         plots={k: base64.b64encode(v).decode("ascii") for k, v in plots.items() if v is not None},
     )
-    return _atomic_write(path, html)
-
-
-def _figure(width: float = 7.0, height: float = 3.2) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(width, height), dpi=110)
-
-
-def _png(fig: Any) -> bytes:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return atomic_write(path, html)
 
 
 def _latency_png(report: dict[str, Any]) -> bytes | None:
     series = [(ref, s) for ref, s in report["versions"].items() if s["_latency"]]
     if not series:
         return None
-    fig, ax = _figure()
+    fig, ax = figure(7.0, 3.2)
     for ref, s in series:
         times = [datetime.fromisoformat(t) for t in s["_times"]]
         ax.scatter(times, s["_latency"], s=4, alpha=0.5, label=f"{ref} (p99 {s['latency_ms']['p99']:.0f} ms)")
@@ -70,14 +50,14 @@ def _latency_png(report: dict[str, Any]) -> bytes | None:
     ax.set_title("Latency of each prediction")
     ax.legend(fontsize=8)
     fig.autofmt_xdate()
-    return _png(fig)
+    return to_png(fig)
 
 
 def _confidence_png(report: dict[str, Any]) -> bytes | None:
     series = [(ref, s["_confidence"]) for ref, s in report["versions"].items() if len(s["_confidence"]) >= 4]
     if not series:
         return None
-    fig, ax = _figure()
+    fig, ax = figure(7.0, 3.2)
     for ref, confidence in series:
         cut = int(len(confidence) * 0.75)
         ax.hist(confidence[:cut], bins=20, range=(0, 1), alpha=0.5, density=True, label=f"{ref} earlier")
@@ -85,14 +65,14 @@ def _confidence_png(report: dict[str, Any]) -> bytes | None:
     ax.set_xlabel("top-class probability")
     ax.set_title("Confidence: earlier traffic vs the most recent quarter")
     ax.legend(fontsize=8)
-    return _png(fig)
+    return to_png(fig)
 
 
 def _accuracy_png(report: dict[str, Any]) -> bytes | None:
     series = [(ref, s["accuracy"]["over_time"]) for ref, s in report["versions"].items() if s["accuracy"]]
     if not series:
         return None
-    fig, ax = _figure()
+    fig, ax = figure(7.0, 3.2)
     for ref, points in series:
         ax.plot([datetime.fromisoformat(p["start"]) for p in points], [p["accuracy"] for p in points], "o-", label=ref)
     threshold = report["thresholds"].get("min_accuracy")
@@ -103,4 +83,4 @@ def _accuracy_png(report: dict[str, Any]) -> bytes | None:
     ax.set_title("Accuracy over time (feedback labels)")
     ax.legend(fontsize=8)
     fig.autofmt_xdate()
-    return _png(fig)
+    return to_png(fig)
