@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from transformers import pipeline
 
 app = FastAPI()
-classifier = pipeline("text-classification", model=os.environ["PIPELINE_MODEL"], num_labels=4, device="cpu", top_k=None)
+classifier = pipeline("text-classification", model=os.environ["PIPELINE_MODEL"], num_labels=2, device="cpu", top_k=None)
 
 
 class Request(BaseModel):

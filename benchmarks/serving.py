@@ -1,13 +1,15 @@
 """Serving throughput and latency: ``fmkit serve`` vs a plain transformers ``pipeline`` behind a minimal
 FastAPI app, same model size, same machine, same load, in the same run.
 
-The served model is the bundled MiniLM-L6 as a linear-probe classifier (4 labels, fit on the generated
-tickets). The anchor is ``benchmarks/_pipeline_app.py``: ``pipeline("text-classification")`` over the same
-MiniLM weights in a one-route FastAPI app on uvicorn (its 4-label head is untrained: the compute per text is
-the same, and only speed is compared). Load: ``--clients`` concurrent closed-loop clients, each sending one
-SST-2 validation sentence per request (online traffic), ``--seconds`` per measurement after a warm-up; the
-two servers take turns for ``--rounds`` rounds so that drift in the machine's speed hits both. Recorded:
-requests/s, p50 and p99 latency as the clients saw them.
+The served model is the bundled MiniLM-L6 as a linear-probe classifier fit on 256 SST-2 training sentences
+per class; ``fmkit serve`` runs it as trained (fp32) and with ``--backend int8`` (dynamic quantization of
+the encoder's linear layers), whose accuracy change on the full SST-2 validation split is measured
+in-process. The anchor is ``benchmarks/_pipeline_app.py``: ``pipeline("text-classification")`` over the
+same MiniLM weights in a one-route FastAPI app on uvicorn (its 2-label head is untrained: the compute per
+text is the same, and only speed is compared). Load: ``--clients`` concurrent closed-loop clients, each
+sending one SST-2 validation sentence per request (online traffic), ``--seconds`` per measurement after a
+warm-up; the servers take turns for ``--rounds`` rounds so that drift in the machine's speed hits all of
+them. Recorded: requests/s, p50 and p99 latency as the clients saw them.
 
 Also: the machine's fp32 matmul GFLOP/s (2048x2048, measured in the same run), the encoder's FLOPs per text
 (torch's FLOP counter on the benchmark's own texts), and so the fraction of the machine's matmul rate that
@@ -56,9 +58,15 @@ def main() -> None:
 
     texts = _texts()
     with tempfile.TemporaryDirectory(prefix="fmkit-bench-") as tmp:
-        home = _registered_home(Path(tmp))
+        home, artifact = _registered_home(Path(tmp))
         minilm = _minilm_dir()
-        runs: dict[str, list[dict[str, float]]] = {"fmkit serve": [], "transformers pipeline": []}
+        quantized = _int8_quality(artifact)
+        print(f"int8: {quantized}", flush=True)
+        runs: dict[str, list[dict[str, float]]] = {
+            "fmkit serve": [],
+            "fmkit serve int8": [],
+            "transformers pipeline": [],
+        }
         for _ in range(args.rounds):
             for name, measured in runs.items():
                 port = _free_port()
@@ -88,10 +96,17 @@ def main() -> None:
         "matmul_gflops": round(gflops, 1),
         "model_gflop_per_text": round(per_text / 1e9, 4),
         "fraction_of_matmul_rate": round(fmkit_rate * per_text / 1e9 / gflops, 3),
+        "int8": quantized
+        | {
+            "serving_throughput_ratio_vs_fp32": round(
+                summary["fmkit serve int8"]["requests_per_second"] / fmkit_rate, 2
+            ),
+        },
     }
     _results.save(RESULTS, results)
     _plot(results)
     print(
+        f"int8: {results['int8']}; "
         f"throughput {results['throughput_ratio']}x the pipeline app, p99 {results['p99_ratio']}x; "
         f"{100 * results['fraction_of_matmul_rate']:.1f}% of the {gflops:.0f} GFLOP/s matmul rate"
     )
@@ -108,20 +123,40 @@ def _texts() -> list[str]:
     return texts
 
 
-def _registered_home(root: Path) -> Path:
+def _registered_home(root: Path) -> tuple[Path, Path]:
     import fmkit
     from fmkit.data import load_labeled, sample_per_class
-    from fmkit.demo.tickets import write_tickets
     from fmkit.workspace import Workspace
 
-    paths = write_tickets(root / "data", n_train_per_class=20, n_test_per_class=2)
-    few = sample_per_class(load_labeled(str(paths["train"])), 8, 0)
-    artifact = fmkit.adapt(few, method="linear-probe", out=root / "artifact")
+    train = sample_per_class(load_labeled(str(SHARED / "sst2" / "train.csv"), label_col="label_text"), 256, 0)
+    artifact = fmkit.adapt(train, method="linear-probe", out=root / "artifact")
     home = root / "home"
     ws = Workspace.open(home=home)
     ws.add(artifact.path, name="tickets")  # type: ignore[arg-type]
     ws.set_alias("tickets", "champion")
-    return home
+    return home, root / "artifact"
+
+
+def _int8_quality(artifact: Path) -> dict[str, float]:
+    """SST-2 validation accuracy and in-process items/s (batches of 64) of the served model, fp32 and int8."""
+    import fmkit
+    from fmkit.data import load_labeled
+    from fmkit.serving.backends import apply_backend
+
+    valid = load_labeled(str(SHARED / "sst2" / "validation.csv"), label_col="label_text")
+    out: dict[str, float] = {}
+    for backend in ("fp32", "int8"):
+        model = apply_backend(fmkit.load(artifact), backend)
+        model.predict(list(valid.texts[:64]))  # warm-up
+        started = time.perf_counter()
+        predicted = model.predict(list(valid.texts))
+        seconds = time.perf_counter() - started
+        out[f"accuracy_{backend}"] = round(
+            100 * sum(p == t for p, t in zip(predicted, valid.labels, strict=True)) / len(valid), 2
+        )
+        out[f"items_per_second_{backend}"] = round(len(valid) / seconds, 1)
+    out["speedup_in_process"] = round(out["items_per_second_int8"] / out["items_per_second_fp32"], 2)
+    return out
 
 
 def _minilm_dir() -> Path:
@@ -133,8 +168,20 @@ def _minilm_dir() -> Path:
 def _start(name: str, port: int, home: Path, minilm: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "FMKIT_HOME": str(home), "PIPELINE_MODEL": str(minilm)}
     env.pop("FMKIT_DB_URL", None)
-    if name == "fmkit serve":
-        command = [sys.executable, "-m", "fmkit", "serve", "--model", "tickets", "--port", str(port)]
+    if name.startswith("fmkit serve"):
+        backend = "int8" if name.endswith("int8") else "fp32"
+        command = [
+            sys.executable,
+            "-m",
+            "fmkit",
+            "serve",
+            "--model",
+            "tickets",
+            "--port",
+            str(port),
+            "--backend",
+            backend,
+        ]
     else:
         command = [sys.executable, "-m", "uvicorn", "_pipeline_app:app", "--port", str(port), "--log-level", "warning"]
     return subprocess.Popen(command, env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -232,10 +279,11 @@ def _plot(results: dict[str, Any]) -> None:
     names = list(results["summary"])
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
     rates = [results["summary"][n]["requests_per_second"] for n in names]
-    axes[0].bar(names, rates, color=["tab:blue", "tab:gray"])
+    axes[0].bar(names, rates, color=["tab:blue", "tab:cyan", "tab:gray"][: len(names)])
     axes[0].set_ylabel("requests / s (one text each)")
     axes[0].set_title(f"Throughput, {results['clients']} clients ({results['throughput_ratio']}x)")
     width = 0.35
+    axes[0].tick_params(axis="x", labelsize=8)
     for i, key in enumerate(("p50_ms", "p99_ms")):
         axes[1].bar([x + i * width for x in range(len(names))], [results["summary"][n][key] for n in names], width,
                     label=key.replace("_ms", ""))  # fmt: skip

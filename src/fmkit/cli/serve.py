@@ -32,6 +32,9 @@ def serve(
     poll_s: Annotated[float, typer.Option(help="Seconds between checks of the alias.")] = 2.0,
     key_cache_s: Annotated[float, typer.Option(help="Seconds a verified key is trusted (revocation delay).")] = 5.0,
     journal: Annotated[Path | None, typer.Option(help="Prediction journal directory.")] = None,
+    backend: Annotated[
+        str, typer.Option(help="fp32, or int8: dynamic quantization of an encoder classifier.")
+    ] = "fp32",
     log_level: Annotated[str, typer.Option(help="debug | info | warning | error")] = "info",
 ) -> None:
     """Serve a registered model over HTTP: /v1/predict, /v1/feedback, /health, /ready, /metrics, /docs.
@@ -50,6 +53,7 @@ def serve(
         host=host, port=port, max_batch=max_batch, max_wait_ms=max_wait_ms, max_inputs=max_inputs,
         max_chars=max_chars, max_body_bytes=max_body_bytes, auth=auth, allow_unauthenticated=allow_unauthenticated,
         rate_limit=rate_limit, redact_logs=redact_logs, poll_s=poll_s, key_cache_s=key_cache_s, journal=journal,
+        backend=backend,
     )  # fmt: skip
     ws = Workspace.open()
     ws.version(model, number=version, alias=settings.alias)  # an unknown model or alias fails before binding

@@ -440,7 +440,7 @@ def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tu
         ) from None
     shipper = Shipper(directory, lambda records: write_records(ws.engine, records))
     shipper.ship_once()  # what a crashed predecessor acknowledged goes in before anything new
-    holder = ModelHolder(ws, settings.name, alias=settings.alias, number=settings.version)
+    holder = ModelHolder(ws, settings.name, alias=settings.alias, number=settings.version, backend=settings.backend)
     journal = Journal(directory)
     recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
     errors: deque[dict[str, Any]] = deque()

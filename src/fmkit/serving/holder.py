@@ -28,13 +28,15 @@ class Served:
         return self.info.ref
 
 
-def load_version(ws: Workspace, info: VersionInfo) -> Served:
-    """The stored artifact of ``info``, loaded as a classifier or, for generation tasks, as a generator."""
+def load_version(ws: Workspace, info: VersionInfo, backend: str = "fp32") -> Served:
+    """The stored artifact of ``info``, loaded as a classifier (run with ``backend``) or, for generation
+    tasks, as a generator."""
     directory = ws.store.get(info.digest)
     if info.task == "classify":
         from fmkit.api import load
+        from fmkit.serving.backends import apply_backend
 
-        return Served(info, load(directory))
+        return Served(info, apply_backend(load(directory), backend))
     from fmkit.generation.api import load_generator
 
     return Served(info, load_generator(directory))
@@ -43,9 +45,11 @@ def load_version(ws: Workspace, info: VersionInfo) -> Served:
 class ModelHolder:
     """Serves ``name`` at ``alias`` (or a fixed ``number``); :meth:`refresh` swaps when the alias moves."""
 
-    def __init__(self, ws: Workspace, name: str, *, alias: str | None, number: int | None) -> None:
-        self.ws, self.name, self.alias, self.number = ws, name, alias, number
-        self.current = load_version(ws, ws.version(name, number=number, alias=alias))
+    def __init__(
+        self, ws: Workspace, name: str, *, alias: str | None, number: int | None, backend: str = "fp32"
+    ) -> None:
+        self.ws, self.name, self.alias, self.number, self.backend = ws, name, alias, number, backend
+        self.current = load_version(ws, ws.version(name, number=number, alias=alias), backend)
         self.swaps = 0
         self._lock = threading.Lock()  # one refresh at a time
 
@@ -57,7 +61,7 @@ class ModelHolder:
             target = self.ws.version(self.name, alias=self.alias)
             if target.digest == self.current.info.digest:
                 return False
-            replacement = load_version(self.ws, target)
+            replacement = load_version(self.ws, target, self.backend)
             previous, self.current = self.current, replacement
             self.swaps += 1
         log.info(

@@ -30,6 +30,7 @@ class ServeSettings:
     poll_s: float = 2.0  #: how often the alias is checked for a new version
     key_cache_s: float = 5.0  #: how long a verified API key is trusted before it is checked again
     journal: Path | None = None  #: the prediction journal directory (default under $FMKIT_HOME)
+    backend: str = "fp32"  #: fp32 | int8 (dynamic quantization of an encoder classifier's linear layers)
 
     def __post_init__(self) -> None:
         problems = []
@@ -56,6 +57,8 @@ class ServeSettings:
                 f"--host {self.host} exposes the server beyond this machine without --auth; "
                 "add --auth (and create keys with `fmkit keys create`) or pass --allow-unauthenticated"
             )
+        if self.backend not in ("fp32", "int8"):
+            problems.append(f"--backend must be fp32 or int8, got {self.backend!r}")
         if problems:
             raise ConfigError(problems)
 
