@@ -207,4 +207,4 @@ def test_openai_compatible_embeddings(shared_server: Running) -> None:
         assert single["data"][0]["embedding"] == pytest.approx(body["data"][0]["embedding"], abs=1e-5)  # batching
         assert client.post("/v1/embeddings", json={"input": []}).status_code == 422
         chat = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]})
-        assert chat.status_code == 422 and "is a classifier" in chat.text
+        assert chat.status_code == 404  # a classifier's server has no chat route (nor does its OpenAPI spec)

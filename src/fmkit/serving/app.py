@@ -58,6 +58,8 @@ from fmkit.serving.schemas import (
     PredictResponse,
     Readiness,
     Usage,
+    chat_request,
+    embeddings_request,
     predict_request,
 )
 from fmkit.serving.security import KeyCache, RateLimiter
@@ -232,7 +234,7 @@ class Server:
         self.metrics.feedback.inc()
         return FeedbackResponse(id=feedback_id, prediction_id=body.prediction_id)
 
-    async def embeddings(self, body: EmbeddingsRequest) -> EmbeddingsResponse:
+    async def embeddings(self, body: EmbeddingsRequest, request: Request) -> EmbeddingsResponse:
         texts = [body.input] if isinstance(body.input, str) else body.input
         _check_texts(texts, self.settings, "input")
         r = self.runtime
@@ -374,28 +376,37 @@ def create_app(settings: ServeSettings, ws: Workspace) -> FastAPI:
     app.get("/health", response_model=Health)(_health)
     app.get("/ready", response_model=Readiness, responses={503: {"model": ErrorResponse}})(server.ready)
     predict = Depends(server.require("predict"))
-    handler = _with_body(server.predict, predict_request(settings.max_inputs, settings.max_chars))
-    app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[predict])(handler)
+    # a registered model's task never changes (the registry refuses it), so its routes are fixed here
+    classifier = ws.version(settings.name, number=settings.version, alias=settings.alias).task == "classify"
+    if classifier:
+        handler = _with_body(server.predict, predict_request(settings.max_inputs, settings.max_chars))
+        app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[predict])(handler)
     feedback = Depends(server.require("feedback"))
     app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
         server.feedback
     )
     embed = Depends(server.require("predict"))
-    app.post("/v1/embeddings", response_model=EmbeddingsResponse, responses=ERRORS, dependencies=[embed])(
-        server.embeddings
-    )
-    app.post("/v1/chat/completions", response_model=ChatResponse, responses=ERRORS, dependencies=[embed])(server.chat)
+    if classifier:
+        embeddings = _with_body(
+            server.embeddings, embeddings_request(settings.max_inputs, settings.max_chars), EmbeddingsResponse
+        )
+        app.post("/v1/embeddings", response_model=EmbeddingsResponse, responses=ERRORS, dependencies=[embed])(
+            embeddings
+        )
+    else:
+        chat = _with_body(server.chat, chat_request(settings.max_chars), Response)
+        app.post("/v1/chat/completions", response_model=ChatResponse, responses=ERRORS, dependencies=[embed])(chat)
     app.get("/metrics", include_in_schema=False)(server.prometheus)
     return app
 
 
-def _with_body(method: Callable[..., Any], body_type: type) -> Callable[..., Any]:
+def _with_body(method: Callable[..., Any], body_type: type, returns: type = PredictResponse) -> Callable[..., Any]:
     """``method`` with its ``body`` parameter typed as ``body_type`` (a model built from the settings)."""
 
     async def route(body: Any, request: Request) -> Any:
         return await method(body, request)
 
-    route.__annotations__ = {"body": body_type, "request": Request, "return": PredictResponse}
+    route.__annotations__ = {"body": body_type, "request": Request, "return": returns}
     route.__name__ = route.__qualname__ = getattr(method, "__name__", "route")
     return route
 
@@ -565,6 +576,14 @@ def _explain(error: Any) -> str:
         return f"inputs[{loc[1]}] is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
     if len(loc) == 2 and loc[0] == "inputs" and kind in ("string_too_short", "string_pattern_mismatch"):
         return f"inputs[{loc[1]}] is empty or blank: send non-empty text"
+    if kind == "string_too_long":
+        return f"{where} is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
+    if (
+        kind in ("string_too_short", "string_pattern_mismatch")
+        and loc
+        and loc[-1] in ("content", "input", *range(9999))
+    ):
+        return f"{where} is empty or blank: send non-empty text"
     return f"{where}: {error.get('msg', 'invalid')}"
 
 

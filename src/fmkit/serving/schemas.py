@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, create_model
 
@@ -15,11 +15,30 @@ class PredictRequest(_Strict):
     inputs: list[StrictStr] = Field(description="Texts to classify.")
 
 
+def _text(max_chars: int) -> Any:
+    return Annotated[StrictStr, StringConstraints(min_length=1, max_length=max_chars, pattern=r"\S")]
+
+
+def _texts(max_inputs: int, max_chars: int) -> Any:
+    return Annotated[list[_text(max_chars)], Field(min_length=1, max_length=max_inputs)]  # type: ignore[misc]
+
+
+# The request bodies with this server's limits in their schema, so clients (and fuzzers) can see them.
 def predict_request(max_inputs: int, max_chars: int) -> type[PredictRequest]:
-    """The request body with this server's limits in its schema, so clients (and fuzzers) can see them."""
-    text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=max_chars, pattern=r"\S")]
-    inputs = Annotated[list[text], Field(min_length=1, max_length=max_inputs, description="Texts to classify.")]  # type: ignore[valid-type]
+    inputs: Any = _texts(max_inputs, max_chars)
     return create_model("PredictRequest", __base__=PredictRequest, inputs=(inputs, ...))
+
+
+def embeddings_request(max_inputs: int, max_chars: int) -> type[EmbeddingsRequest]:
+    one_or_many: Any = _text(max_chars) | _texts(max_inputs, max_chars)
+    return create_model("EmbeddingsRequest", __base__=EmbeddingsRequest, input=(one_or_many, ...))
+
+
+def chat_request(max_chars: int) -> type[ChatRequest]:
+    role: Any = Annotated[str, StringConstraints(pattern="^user$")]
+    message: Any = create_model("ChatMessage", __base__=ChatMessage, role=(role, ...), content=(_text(max_chars), ...))
+    messages: Any = Annotated[list[message], Field(min_length=1, max_length=1)]  # type: ignore[valid-type]
+    return create_model("ChatRequest", __base__=ChatRequest, messages=(messages, ...))
 
 
 class Prediction(BaseModel):
