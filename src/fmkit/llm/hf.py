@@ -111,20 +111,26 @@ class TransformersRuntime:
         check_prompt(len(prompt), longest, self.n_ctx)
         if not continuations:
             return np.empty(0, np.float64)
-        rows = [prompt + list(c) for c in continuations]
-        width = max(len(r) for r in rows)
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = torch.tensor(row)
-            mask[i, : len(row)] = 1
+        ids, mask = pad_rows([prompt + list(c) for c in continuations])
         with torch.inference_mode():
             log_p = torch.log_softmax(self.model(input_ids=ids, attention_mask=mask).logits.double(), dim=-1)
-        out = np.empty(len(rows), np.float64)
+        out = np.empty(len(continuations), np.float64)
         for i, continuation in enumerate(continuations):
             positions = torch.arange(len(prompt) - 1, len(prompt) - 1 + len(continuation))
             out[i] = float(log_p[i, positions, torch.tensor(list(continuation))].sum())
         return out
+
+
+def pad_rows(rows: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+    """Token rows right-padded into ``input_ids`` and ``attention_mask`` tensors [rows, longest]."""
+    import torch
+
+    ids = torch.zeros((len(rows), max(len(r) for r in rows)), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(list(row))
+        mask[i, : len(row)] = 1
+    return ids, mask
 
 
 def decode_stream(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fmkit.llm.hf import TransformersRuntime, decode_stream
+from fmkit.llm.hf import TransformersRuntime, decode_stream, pad_rows
 from fmkit.llm.runtime import GenerationSettings, check_prompt
 
 DEFAULT_INPUT = 512  # T5's training length, when neither the config nor the tokenizer gives one
@@ -92,18 +92,12 @@ class Seq2SeqRuntime(TransformersRuntime):
         encoded = self._encode(prefix + suffix)
         if not continuations:
             return np.empty(0, np.float64)
-        rows = [[self.start_id, *c] for c in continuations]
-        width = max(len(r) for r in rows)
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = torch.tensor(row)
-            mask[i, : len(row)] = 1
-        states = BaseModelOutput(last_hidden_state=encoded.last_hidden_state.expand(len(rows), -1, -1))
+        ids, mask = pad_rows([[self.start_id, *c] for c in continuations])
+        states = BaseModelOutput(last_hidden_state=encoded.last_hidden_state.expand(len(ids), -1, -1))
         with torch.inference_mode():
             logits = self.model(encoder_outputs=states, decoder_input_ids=ids, decoder_attention_mask=mask).logits
         log_p = torch.log_softmax(logits.double(), dim=-1)
-        out = np.empty(len(rows), np.float64)
+        out = np.empty(len(continuations), np.float64)
         for i, continuation in enumerate(continuations):
             positions = torch.arange(0, len(continuation))
             out[i] = float(log_p[i, positions, torch.tensor(list(continuation), dtype=torch.long)].sum())

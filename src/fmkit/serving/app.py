@@ -199,10 +199,6 @@ class Server:
 
     async def predict(self, body: PredictRequest, request: Request) -> PredictResponse:
         r = self.runtime
-        task = r.holder.current.info.task
-        if task != "classify":
-            message = f"{self.settings.name} is a {task} model; /v1/predict serves classifiers"
-            raise ApiError(422, "wrong_task", message)
         context = {"request_id": request.state.request_id, "received": time.perf_counter()}
         results = await r.batcher.submit(body.inputs, context)
         predictions = [Prediction(id=i, label=lab, probabilities=p, model_version=v) for i, lab, p, v in results]
@@ -236,7 +232,6 @@ class Server:
 
     async def embeddings(self, body: EmbeddingsRequest, request: Request) -> EmbeddingsResponse:
         texts = [body.input] if isinstance(body.input, str) else body.input
-        _check_texts(texts, self.settings, "input")
         r = self.runtime
         served = r.holder.current
         embed = getattr(getattr(served.model, "adapted", None), "embed", None)
@@ -255,16 +250,7 @@ class Server:
     async def chat(self, body: ChatRequest, request: Request) -> Response:
         r = self.runtime
         served = r.holder.current
-        if served.info.task == "classify":
-            message = f"{served.version} is a classifier; /v1/chat/completions serves generation models"
-            message += " (fmkit adapt --task summarize|instruct)"
-            raise ApiError(422, "wrong_task", message)
-        if len(body.messages) != 1 or body.messages[0].role != "user":
-            message = "send exactly one user message: the served model's instruction and examples are fixed"
-            message += " when it is adapted"
-            raise ApiError(422, "invalid_request", message)
-        text = body.messages[0].content
-        _check_texts([text], self.settings, "messages[0].content")
+        text = body.messages[0].content  # the schema allows exactly one user message
         generator = served.model.generator
         try:
             prompt = generator.prompt(text)
@@ -375,27 +361,25 @@ def create_app(settings: ServeSettings, ws: Workspace) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.get("/health", response_model=Health)(_health)
     app.get("/ready", response_model=Readiness, responses={503: {"model": ErrorResponse}})(server.ready)
-    predict = Depends(server.require("predict"))
     # a registered model's task never changes (the registry refuses it), so its routes are fixed here
     classifier = ws.version(settings.name, number=settings.version, alias=settings.alias).task == "classify"
+    predict = Depends(server.require("predict"))
     if classifier:
         handler = _with_body(server.predict, predict_request(settings.max_inputs, settings.max_chars))
         app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[predict])(handler)
-    feedback = Depends(server.require("feedback"))
-    app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
-        server.feedback
-    )
-    embed = Depends(server.require("predict"))
-    if classifier:
         embeddings = _with_body(
             server.embeddings, embeddings_request(settings.max_inputs, settings.max_chars), EmbeddingsResponse
         )
-        app.post("/v1/embeddings", response_model=EmbeddingsResponse, responses=ERRORS, dependencies=[embed])(
+        app.post("/v1/embeddings", response_model=EmbeddingsResponse, responses=ERRORS, dependencies=[predict])(
             embeddings
         )
     else:
         chat = _with_body(server.chat, chat_request(settings.max_chars), Response)
-        app.post("/v1/chat/completions", response_model=ChatResponse, responses=ERRORS, dependencies=[embed])(chat)
+        app.post("/v1/chat/completions", response_model=ChatResponse, responses=ERRORS, dependencies=[predict])(chat)
+    feedback = Depends(server.require("feedback"))
+    app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
+        server.feedback
+    )
     app.get("/metrics", include_in_schema=False)(server.prometheus)
     return app
 
@@ -520,17 +504,6 @@ def _labels_of(ws: Workspace, prediction_id: str) -> tuple[str, ...] | None:
         return tuple(version.labels) if version is not None else None
 
 
-def _check_texts(texts: list[str], settings: ServeSettings, field: str) -> None:
-    if not texts or len(texts) > settings.max_inputs:
-        raise ApiError(422, "invalid_request", f"{field}: send 1..{settings.max_inputs} texts, got {len(texts)}")
-    for i, text in enumerate(texts):
-        if not text.strip():
-            raise ApiError(422, "invalid_request", f"{field}[{i}] is empty or blank: send non-empty text")
-        if len(text) > settings.max_chars:
-            message = f"{field}[{i}] is longer than {settings.max_chars} characters (--max-chars): shorten or split it"
-            raise ApiError(422, "invalid_request", message)
-
-
 def _api_key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -567,23 +540,16 @@ def _explain(error: Any) -> str:
     """One validation problem in words, with the server flag behind a limit."""
     loc = [x for x in error.get("loc", ()) if x != "body"]
     where = ".".join(str(x) for x in loc) or "body"
+    item = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")  # inputs[1], input[0]
     kind, ctx = error.get("type"), error.get("ctx") or {}
     if loc == ["inputs"] and kind == "too_short":
         return "inputs is empty: send at least one text"
     if loc == ["inputs"] and kind == "too_long":
         return f"too many inputs in one request; the limit is {ctx.get('max_length')} (--max-inputs): split it"
-    if len(loc) == 2 and loc[0] == "inputs" and kind == "string_too_long":
-        return f"inputs[{loc[1]}] is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
-    if len(loc) == 2 and loc[0] == "inputs" and kind in ("string_too_short", "string_pattern_mismatch"):
-        return f"inputs[{loc[1]}] is empty or blank: send non-empty text"
     if kind == "string_too_long":
-        return f"{where} is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
-    if (
-        kind in ("string_too_short", "string_pattern_mismatch")
-        and loc
-        and loc[-1] in ("content", "input", *range(9999))
-    ):
-        return f"{where} is empty or blank: send non-empty text"
+        return f"{item} is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
+    if kind == "string_too_short" or (kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S"):
+        return f"{item} is empty or blank: send non-empty text"  # the texts' schema: at least one non-space
     return f"{where}: {error.get('msg', 'invalid')}"
 
 

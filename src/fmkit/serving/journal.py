@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,15 +153,6 @@ class Shipper:
         if drain:
             self.ship_once()
 
-    def wait_idle(self, timeout_s: float = 30.0) -> bool:
-        """Block until everything appended so far is in the database (for tests and shutdown)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._caught_up():
-                return True
-            time.sleep(0.02)
-        return False
-
     def backlog_bytes(self) -> int:
         """Journal bytes written but not yet in the database."""
         position = self.position()
@@ -172,12 +162,6 @@ class Shipper:
                 with contextlib.suppress(FileNotFoundError):
                     total += segment_path(self.directory, segment).stat().st_size
         return max(0, total - position.offset)
-
-    def _caught_up(self) -> bool:
-        position = self.position()
-        path = segment_path(self.directory, position.segment)
-        size = path.stat().st_size if path.exists() else 0
-        return position.segment >= max(segments(self.directory), default=0) and position.offset >= size
 
     def _run(self) -> None:
         while not self._stop.is_set():
