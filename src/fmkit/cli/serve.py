@@ -35,11 +35,22 @@ def serve(
     backend: Annotated[
         str, typer.Option(help="fp32, or int8: dynamic quantization of an encoder classifier.")
     ] = "fp32",
+    engine: Annotated[
+        str, typer.Option(help="uvicorn (one process), or ray: --replicas copies behind Ray Serve's proxy.")
+    ] = "uvicorn",
+    replicas: Annotated[int, typer.Option(help="Ray Serve replicas (--engine ray).")] = 1,
+    replica_cpus: Annotated[
+        float | None, typer.Option(help="CPUs per replica (--engine ray); default: this machine's / --replicas.")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Deploy on this Ray cluster ('auto', ray://head:10001); default: a local one.")
+    ] = None,
     log_level: Annotated[str, typer.Option(help="debug | info | warning | error")] = "info",
 ) -> None:
     """Serve a registered model over HTTP: /v1/predict, /v1/feedback, /health, /ready, /metrics, /docs.
 
     Example: fmkit serve --model tickets --alias champion --port 8000
+    Scale out: fmkit serve --model tickets --engine ray --replicas 2
     """
     import uvicorn
 
@@ -53,12 +64,19 @@ def serve(
         host=host, port=port, max_batch=max_batch, max_wait_ms=max_wait_ms, max_inputs=max_inputs,
         max_chars=max_chars, max_body_bytes=max_body_bytes, auth=auth, allow_unauthenticated=allow_unauthenticated,
         rate_limit=rate_limit, redact_logs=redact_logs, poll_s=poll_s, key_cache_s=key_cache_s, journal=journal,
-        backend=backend,
+        backend=backend, engine=engine, replicas=replicas, replica_cpus=replica_cpus, ray_address=ray_address,
     )  # fmt: skip
     ws = Workspace.open()
     ws.version(model, number=version, alias=settings.alias)  # an unknown model or alias fails before binding
     jsonlog.configure(log_level)
-    err.print(f"serving {model}@{settings.alias or version} on http://{host}:{port} (docs at /docs)")
+    where = f"{model}@{settings.alias or version} on http://{host}:{port} (docs at /docs)"
+    if settings.engine == "ray":
+        from fmkit.serving.ray_engine import serve_with_ray
+
+        err.print(f"starting {settings.replicas} Ray Serve replica(s) of {model}...")
+        serve_with_ray(settings, log_level, lambda: err.print(f"serving {where} with {settings.replicas} replica(s)"))
+        return
+    err.print(f"serving {where}")
     uvicorn.run(
         create_app(settings, ws), host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=30
     )

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import socket
 import time
 import uuid
 from collections import OrderedDict, deque
@@ -75,6 +76,7 @@ ERROR_TYPES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_method",
     413: "too_large", 422: "invalid_request", 429: "rate_limited", 500: "internal", 503: "unavailable",
 }  # fmt: skip
+SIBLING_WAIT_S = 3.0  # how long feedback waits for another replica's prediction to be shipped
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
 }
@@ -208,12 +210,17 @@ class Server:
         r = self.runtime
         loop = asyncio.get_running_loop()
         labels = r.recent.get(body.prediction_id)
-        if labels is None:
+        # a sibling Ray replica's prediction reaches the database within a shipping round: wait that long for it
+        deadline = time.monotonic() + (SIBLING_WAIT_S if self.settings.engine == "ray" else 0.0)
+        while labels is None:
             try:
                 labels = await loop.run_in_executor(None, _labels_of, self.ws, body.prediction_id)
             except SQLAlchemyError:
                 message = "the workspace database is unavailable to look up this older prediction; retry later"
                 raise ApiError(503, "unavailable", message, {"Retry-After": "5"}) from None
+            if labels is not None or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.1)
         if labels is None:
             message = f"no prediction with id {body.prediction_id!r}; send an id that /v1/predict returned"
             raise ApiError(404, "unknown_prediction", message)
@@ -423,17 +430,11 @@ def request_id_of(request: Request) -> str:
 
 
 def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tuple[Runtime, Any]:
-    directory = journal_dir(settings)
-    directory.mkdir(parents=True, exist_ok=True)
-    lock = (directory / "lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise WorkspaceError(
-            f"another fmkit serve is using the journal {directory}; stop it or pass --journal"
-        ) from None
-    shipper = Shipper(directory, lambda records: write_records(ws.engine, records))
+    def sink(records: list[dict[str, Any]]) -> None:
+        write_records(ws.engine, records)
+
+    directory, lock = _claim_journal(settings, sink)
+    shipper = Shipper(directory, sink)
     shipper.ship_once()  # what a crashed predecessor acknowledged goes in before anything new
     holder = ModelHolder(ws, settings.name, alias=settings.alias, number=settings.version, backend=settings.backend)
     journal = Journal(directory)
@@ -470,6 +471,42 @@ def _start(settings: ServeSettings, ws: Workspace, metrics: ServerMetrics) -> tu
     shipper.start()
     metrics.version.labels(holder.current.version).set(1)
     return Runtime(holder, journal, shipper, batcher, recent, errors), lock
+
+
+def _claim_journal(settings: ServeSettings, sink: Callable[[list[dict[str, Any]]], None]) -> tuple[Path, Any]:
+    """Lock this server's journal directory (one writer each). Ray replicas share a root: each takes the first
+    free ``slot-i`` under ``<root>/<host>/`` and ships the backlog of every unlocked slot (a replica that died,
+    or one of a larger replica count than now) before it serves."""
+    root = journal_dir(settings)
+    if settings.engine != "ray":
+        lock = _try_lock(root)
+        if lock is None:
+            raise WorkspaceError(f"another fmkit serve is using the journal {root}; stop it or pass --journal")
+        return root, lock
+    node = root / socket.gethostname()
+    node.mkdir(parents=True, exist_ok=True)
+    slot = 0
+    while (lock := _try_lock(node / f"slot-{slot}")) is None:
+        slot += 1
+    for other in sorted(node.glob("slot-*")):
+        if other != node / f"slot-{slot}" and (orphan := _try_lock(other)) is not None:
+            try:
+                Shipper(other, sink).ship_once()
+            finally:
+                orphan.close()
+    return node / f"slot-{slot}", lock
+
+
+def _try_lock(directory: Path) -> Any:
+    """An exclusive lock on ``directory`` held by the returned open file, or None when another process has it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lock = (directory / "lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 def _drain(queue: deque[dict[str, Any]]) -> list[dict[str, Any]]:

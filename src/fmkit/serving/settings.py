@@ -31,6 +31,10 @@ class ServeSettings:
     key_cache_s: float = 5.0  #: how long a verified API key is trusted before it is checked again
     journal: Path | None = None  #: the prediction journal directory (default under $FMKIT_HOME)
     backend: str = "fp32"  #: fp32 | int8 (dynamic quantization of an encoder classifier's linear layers)
+    engine: str = "uvicorn"  #: uvicorn (one process) | ray (Ray Serve replicas behind Ray's HTTP proxy)
+    replicas: int = 1  #: Ray Serve replicas of the app (engine ray)
+    replica_cpus: float | None = None  #: CPUs reserved per replica (engine ray); default: this machine's / replicas
+    ray_address: str | None = None  #: an existing Ray cluster ("auto", "ray://head:10001"); default: start one here
 
     def __post_init__(self) -> None:
         problems = []
@@ -59,6 +63,14 @@ class ServeSettings:
             )
         if self.backend not in ("fp32", "int8"):
             problems.append(f"--backend must be fp32 or int8, got {self.backend!r}")
+        if self.engine not in ("uvicorn", "ray"):
+            problems.append(f"--engine must be uvicorn or ray, got {self.engine!r}")
+        if self.replicas < 1:
+            problems.append(f"--replicas must be >= 1, got {self.replicas}")
+        if self.engine != "ray" and (self.replicas != 1 or self.replica_cpus is not None or self.ray_address):
+            problems.append("--replicas, --replica-cpus and --ray-address need --engine ray")
+        if self.replica_cpus is not None and self.replica_cpus <= 0:
+            problems.append(f"--replica-cpus must be > 0, got {self.replica_cpus}")
         if problems:
             raise ConfigError(problems)
 
