@@ -77,6 +77,32 @@ def test_records_land_once_in_order_across_segments(engine: Engine, tmp_path: Pa
     assert len(journal.segments()) == 1  # shipped segments are deleted; the one being written stays
 
 
+def test_a_database_outage_keeps_the_records_says_why_and_ships_them_later(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    journal = Journal(tmp_path / "journal")
+    down = True
+
+    def sink(records: list[dict[str, Any]]) -> None:
+        if down:
+            raise ConnectionError("could not connect to server: Connection refused\n\tIs the server running?")
+        write_records(engine, records)
+
+    shipper = Shipper(journal.directory, sink, interval_s=0.01)
+    records = [_prediction() for _ in range(5)]
+    journal.append(records)
+    shipper.start()
+    deadline = time.monotonic() + 10
+    while shipper.errors == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert shipper.last_error == "ConnectionError: could not connect to server: Connection refused"
+    assert shipper.backlog_bytes() > 0 and _ids(engine) == []
+    assert any(getattr(r, "event", None) == "ship_error" for r in caplog.records)
+    down = False
+    shipper.stop(drain=True)
+    assert sorted(_ids(engine)) == sorted(r["id"] for r in records) and shipper.backlog_bytes() == 0
+
+
 def test_a_crash_between_commit_and_offset_replays_without_duplicates(engine: Engine, tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal")
     records = [_prediction() for _ in range(5)]

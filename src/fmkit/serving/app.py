@@ -341,6 +341,7 @@ class Server:
             alias=self.settings.alias,
             log_backlog_bytes=r.shipper.backlog_bytes(),
             log_ship_errors=r.shipper.errors,
+            log_ship_last_error=r.shipper.last_error,
         )
 
     async def prometheus(self) -> Response:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger("fmkit.serve")
 Record = dict[str, Any]  # {"kind": "prediction" | "feedback", ...the row's columns}
 Sink = Callable[[list[Record]], None]  # writes records to the database, idempotently, in one transaction
 
@@ -170,6 +172,10 @@ class Shipper:
             except Exception as exc:  # the database is down: keep the journal, retry later
                 self.errors += 1
                 self.last_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                log.warning(
+                    "could not ship the logs to the database; they stay in the journal and are retried",
+                    extra={"event": "ship_error", "error": self.last_error, "journal": str(self.directory)},
+                )
                 self._stop.wait(min(5.0, self.interval_s * 10))
                 continue
             self._stop.wait(self.interval_s)

@@ -86,6 +86,7 @@ class Readiness(BaseModel):
     alias: str | None
     log_backlog_bytes: int
     log_ship_errors: int
+    log_ship_last_error: str | None = None  #: why the last write of the logs to the database failed
 
 
 class EmbeddingsRequest(_Strict):
