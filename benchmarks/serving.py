@@ -18,6 +18,9 @@ fmkit serve turns into model FLOPs.
     python benchmarks/serving.py                       # writes results/serving.json and .png
     python benchmarks/serving.py --seconds 30 --clients 32
 
+``fmkit serve --engine ray --replicas 2`` is measured too (a local Ray instance, each replica on half the
+cores), against the one-process server.
+
 Measure on a quiet machine: the servers and the load generator share the cores.
 """
 
@@ -65,6 +68,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, float]]] = {
             "fmkit serve": [],
             "fmkit serve int8": [],
+            "fmkit serve ray x2": [],
             "transformers pipeline": [],
         }
         for _ in range(args.rounds):
@@ -102,13 +106,20 @@ def main() -> None:
                 summary["fmkit serve int8"]["requests_per_second"] / fmkit_rate, 2
             ),
         },
+        "ray_x2_throughput_ratio_vs_one_process": round(
+            summary["fmkit serve ray x2"]["requests_per_second"] / fmkit_rate, 2
+        ),
+        "ray_x2_p99_ratio_vs_one_process": round(
+            summary["fmkit serve ray x2"]["p99_ms"] / summary["fmkit serve"]["p99_ms"], 2
+        ),
     }
     _results.save(RESULTS, results)
     _plot(results)
     print(
         f"int8: {results['int8']}; "
         f"throughput {results['throughput_ratio']}x the pipeline app, p99 {results['p99_ratio']}x; "
-        f"{100 * results['fraction_of_matmul_rate']:.1f}% of the {gflops:.0f} GFLOP/s matmul rate"
+        f"{100 * results['fraction_of_matmul_rate']:.1f}% of the {gflops:.0f} GFLOP/s matmul rate; "
+        f"ray x2 {results['ray_x2_throughput_ratio_vs_one_process']}x one process"
     )
 
 
@@ -170,18 +181,8 @@ def _start(name: str, port: int, home: Path, minilm: Path) -> subprocess.Popen[b
     env.pop("FMKIT_DB_URL", None)
     if name.startswith("fmkit serve"):
         backend = "int8" if name.endswith("int8") else "fp32"
-        command = [
-            sys.executable,
-            "-m",
-            "fmkit",
-            "serve",
-            "--model",
-            "tickets",
-            "--port",
-            str(port),
-            "--backend",
-            backend,
-        ]
+        command = [sys.executable, "-m", "fmkit", "serve", "--model", "tickets", "--port", str(port)]
+        command += ["--backend", backend] + (["--engine", "ray", "--replicas", "2"] if "ray" in name else [])
     else:
         command = [sys.executable, "-m", "uvicorn", "_pipeline_app:app", "--port", str(port), "--log-level", "warning"]
     return subprocess.Popen(command, env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -279,7 +280,7 @@ def _plot(results: dict[str, Any]) -> None:
     names = list(results["summary"])
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
     rates = [results["summary"][n]["requests_per_second"] for n in names]
-    axes[0].bar(names, rates, color=["tab:blue", "tab:cyan", "tab:gray"][: len(names)])
+    axes[0].bar(names, rates, color=["tab:blue", "tab:cyan", "tab:purple", "tab:gray"][: len(names)])
     axes[0].set_ylabel("requests / s (one text each)")
     axes[0].set_title(f"Throughput, {results['clients']} clients ({results['throughput_ratio']}x)")
     width = 0.35
