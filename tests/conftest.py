@@ -57,6 +57,13 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory, few_tickets: LabeledText
     ]
 
 
+@pytest.fixture(scope="session")
+def file_trained(tmp_path_factory: pytest.TempPathFactory, tickets: dict[str, Path]) -> Path:
+    """A linear probe trained from a file, so its artifact points at its training texts (the drift reference)."""
+    out = tmp_path_factory.mktemp("file-trained") / "probe"
+    return fmkit.adapt(str(tickets["few"]), method="linear-probe", out=out, seed=0).path  # type: ignore[return-value]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each test that takes it runs twice: on a SQLite file and on a fresh database of a real PostgreSQL."""

@@ -26,6 +26,7 @@ TABLES = {
     "audit_log",
     "api_keys",
     "request_errors",
+    "label_tasks",
 }
 
 

@@ -19,6 +19,7 @@ from fmkit.cli import choose as choose_cmds
 from fmkit.cli import demo as demo_cmds
 from fmkit.cli import evaluate as eval_cmds
 from fmkit.cli import generate as generate_cmds
+from fmkit.cli import improve as improve_cmds
 from fmkit.cli import models as models_cmds
 from fmkit.cli import monitor as monitor_cmds
 from fmkit.cli import registry as registry_cmds
@@ -34,6 +35,7 @@ app.add_typer(models_cmds.app, name="models")
 app.add_typer(registry_cmds.app, name="registry")
 app.add_typer(serve_cmds.keys_app, name="keys")
 app.add_typer(adapt_cmds.methods_app, name="methods")
+app.add_typer(improve_cmds.app, name="improve")
 app.command("choose")(choose_cmds.choose)
 app.command("adapt")(adapt_cmds.adapt)
 app.command("eval")(eval_cmds.eval_cmd)
@@ -41,6 +43,7 @@ app.command("predict")(eval_cmds.predict)
 app.command("generate")(generate_cmds.generate)
 app.command("serve")(serve_cmds.serve)
 app.command("monitor")(monitor_cmds.monitor)
+app.command("label")(improve_cmds.label)
 app.command("demo")(demo_cmds.demo)
 
 

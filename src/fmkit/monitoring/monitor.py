@@ -93,7 +93,7 @@ def monitor(
         if not mine and not labelled:
             continue
         stats = _version_stats(mine, labelled, errors.get(version_id, 0), thresholds.drift_alpha)
-        texts = reference if reference is not None else _training_texts(ws, info)
+        texts = reference if reference is not None else training_texts(ws, info)
         stats["input_drift"] = _input_drift(ws, info, texts, mine, thresholds.drift_alpha, max_drift_samples)
         report["versions"][info.ref] = stats
         report["alerts"] += _alerts(info.ref, stats, thresholds)
@@ -196,7 +196,8 @@ def _accuracy(feedback: list[dict[str, Any]]) -> dict[str, Any] | None:
     }
 
 
-def _training_texts(ws: Workspace, info: VersionInfo) -> list[str] | None:
+def training_texts(ws: Workspace, info: VersionInfo) -> list[str] | None:
+    """The texts the version was trained on, when its training file is still where it was read from."""
     from fmkit.artifacts import read_manifest
     from fmkit.data import load_labeled
 
@@ -223,15 +224,16 @@ def _input_drift(
         }
     rng = np.random.default_rng(0)
     sample = [reference[i] for i in rng.choice(len(reference), min(cap, len(reference)), replace=False)]
-    embed = _embedder(ws, info)
+    embed = embedder(ws, info)
     return mmd_test(embed(sample), embed(current), alpha=alpha).to_dict()
 
 
-def _embedder(ws: Workspace, info: VersionInfo) -> Any:
-    """The version's own encoder when it has one; the bundled MiniLM otherwise (LLM classifiers)."""
+def embedder(ws: Workspace, info: VersionInfo, model: Any = None) -> Any:
+    """The version's own encoder when it has one; the bundled MiniLM otherwise (LLM classifiers). ``model``:
+    the version, loaded already."""
     from fmkit.api import load
 
-    model = load(ws.store.get(info.digest))
+    model = model if model is not None else load(ws.store.get(info.digest))
     own = getattr(model.adapted, "embed", None)
     if callable(own) and own(["probe"]) is not None:
         return own

@@ -18,7 +18,7 @@ from fmkit.workspace.schema import Feedback, Prediction, RequestError
 log = logging.getLogger("fmkit.workspace")
 
 PREDICTION_FIELDS = ("id", "version_id", "request_id", "input", "output", "probabilities", "latency_ms", "created_at")
-FEEDBACK_FIELDS = ("id", "prediction_id", "label", "source", "created_at")
+FEEDBACK_FIELDS = ("id", "prediction_id", "label", "source", "created_at", "labeled_by")
 ERROR_FIELDS = ("id", "request_id", "route", "status", "error_type", "version_id", "created_at")
 
 

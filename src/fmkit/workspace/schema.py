@@ -13,6 +13,7 @@ change both together: edit a model here, then add a migration
       └─< alias_events (every alias change, for rollback)
     runs ─< metrics            audit_log (who did what, when)      api_keys (hashed, scoped, revocable)
     request_errors (4xx/5xx answers, for the error rate)
+    label_tasks >── predictions (the labeling queue; a label is a feedback row with source "queue")
 """
 
 from __future__ import annotations
@@ -143,8 +144,30 @@ class Feedback(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     prediction_id: Mapped[str] = mapped_column(ForeignKey("predictions.id"), index=True)
     label: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(100))  # api | queue | import
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    labeled_by: Mapped[str | None] = mapped_column(String(100))  # the person (queue) or API key name, if known
+
+
+class LabelTask(Base):
+    """An input picked for labeling by a selection strategy: pending until someone labels or skips it."""
+
+    __tablename__ = "label_tasks"
+    __table_args__ = (
+        UniqueConstraint("model_id", "prediction_id", name="uq_label_tasks_prediction"),
+        Index("ix_label_tasks_queue", "model_id", "status", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    prediction_id: Mapped[str] = mapped_column(ForeignKey("predictions.id"))
+    batch: Mapped[str] = mapped_column(String(36))  # the selection run that queued it
+    strategy: Mapped[str] = mapped_column(String(40))
+    rank: Mapped[int] = mapped_column(Integer)  # its place in that run's batch, most useful first
+    priority: Mapped[float] = mapped_column(Float)  # drift priority (>= 1) when it was picked
+    status: Mapped[str] = mapped_column(String(12))  # pending | labeled | skipped
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
 
 
 class AuditEntry(Base):

@@ -28,8 +28,8 @@ class Pool:
     """The unlabeled items a strategy chooses from, aligned by row."""
 
     probabilities: NDArray[np.float64]  #: (n, k) the model's class probabilities, rows sum to 1
-    embeddings: NDArray[np.float32]  #: (n, d) L2-normalised sentence embeddings
-    labeled_embeddings: NDArray[np.float32]  #: (m, d) items labeled already (m may be 0)
+    embeddings: NDArray[np.float32]  #: (n, d) sentence embeddings, L2-normalised by ``build``
+    labeled_embeddings: NDArray[np.float32]  #: (m, d) items labeled already (m may be 0), normalised too
     priority: NDArray[np.float64]  #: (n,) >= 1: how much more an item matters (drift raises it)
 
     @classmethod
@@ -65,10 +65,15 @@ class Pool:
             problems.append(f"priority must be {n} finite values >= 1")
         if problems:
             raise ConfigError(problems)
-        return cls(proba, emb, labeled, weight)
+        return cls(proba, unit(emb), unit(labeled), weight)
 
     def __len__(self) -> int:
         return len(self.probabilities)
+
+
+def unit(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(x, axis=1, keepdims=True) if len(x) else np.ones((0, 1), np.float32)
+    return np.asarray(x / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 class Strategy(Protocol):
