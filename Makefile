@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256s
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup postgres demo test lint typecheck unit bench clean
+.PHONY: setup postgres chromium demo test lint typecheck unit bench clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,10 @@ typecheck: setup
 postgres:
 	bash scripts/postgres.sh
 
-unit: setup postgres
+chromium:
+	bash scripts/chromium.sh
+
+unit: setup postgres chromium
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

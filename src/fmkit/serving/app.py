@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fmkit._home import fmkit_home
 from fmkit.errors import FmkitError, WorkspaceError
+from fmkit.serving import labeling
 from fmkit.serving.batcher import MicroBatcher
 from fmkit.serving.holder import ModelHolder, Served
 from fmkit.serving.journal import Journal, Shipper
@@ -388,6 +389,8 @@ def create_app(settings: ServeSettings, ws: Workspace) -> FastAPI:
     app.post("/v1/feedback", response_model=FeedbackResponse, responses=ERRORS, dependencies=[feedback])(
         server.feedback
     )
+    if classifier:
+        labeling.add_routes(app, server, ERRORS)
     app.get("/metrics", include_in_schema=False)(server.prometheus)
     return app
 
@@ -557,6 +560,9 @@ def _request_id(request: Request) -> str:
 EXAMPLES = {
     "/v1/predict": '{"inputs": ["text", ...]}',
     "/v1/feedback": '{"prediction_id": "<id from /v1/predict>", "label": "<one of the labels>"}',
+    "/v1/label": '{"task_id": 1, "label": "<one of the labels>", "who": "<your name>"}',
+    "/v1/label/skip": '{"task_id": 1, "who": "<your name>"}',
+    "/v1/label/undo": '{"who": "<your name>"}',
 }
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, create_model
+from annotated_types import Interval
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    create_model,
+)
 
 
 class _Strict(BaseModel):
@@ -143,3 +153,55 @@ class ChatResponse(BaseModel):
     created: int
     model: str
     choices: list[ChatChoice]
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one number type: 7.0 is the integer 7 (as JSON Schema says); 7.5 and "7" stay invalid."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+TaskId = Annotated[StrictInt, Interval(ge=1, le=2**31 - 1), BeforeValidator(_whole)]
+Labeler = Annotated[StrictStr, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
+
+
+class LabelTaskOut(BaseModel):
+    id: int
+    prediction_id: str
+    text: str
+    guess: str = Field(description="The label the serving model predicted.")
+    confidence: float = Field(description="The model's probability for its guess.")
+    labels: list[str]
+    strategy: str
+    priority: float
+
+
+class QueueCounts(BaseModel):
+    pending: int
+    labeled: int
+    skipped: int
+
+
+class NextTasks(BaseModel):
+    tasks: list[LabelTaskOut]
+    counts: QueueCounts
+
+
+class LabelRequest(_Strict):
+    task_id: TaskId
+    label: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
+    who: Labeler = Field(description="The person labeling (stored with the label).")
+
+
+class SkipRequest(_Strict):
+    task_id: TaskId
+    who: Labeler
+
+
+class UndoRequest(_Strict):
+    who: Labeler
+
+
+class LabelDone(BaseModel):
+    task_id: int
+    status: str = Field(description="labeled | skipped | pending (after an undo)")
+    counts: QueueCounts
