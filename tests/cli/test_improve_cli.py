@@ -101,3 +101,32 @@ def test_label_studio_round_trip_and_a_corrupt_import(ws: Workspace, tmp_path: P
     ]
     conflicts = _json("label", "--model", "tickets", "--conflicts")
     assert len(conflicts) == 1 and conflicts[0]["text"] == tasks[0]["data"]["text"]
+
+
+def test_retrain_gate_promote_and_rollback(
+    ws: Workspace, tickets: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test = load_labeled(str(tickets["test"]))
+    gold = dict(zip(test.texts, test.labels, strict=True))
+    _json("improve", "select", "--model", "tickets", "--budget", "40", "--strategy", "random")
+    tasks = queue.pending(ws, "tickets", limit=100)
+    queue.label_many(ws, [(t.id, gold[t.text], "ana") for t in tasks])
+    holdout = tmp_path / "holdout.csv"
+    rows = enumerate(zip(test.texts[40:], test.labels[40:], strict=True))
+    holdout.write_text("text,label,half\n" + "".join(f'"{t}",{y},{"a" if i % 2 else "b"}\n' for i, (t, y) in rows))
+    retrained = _json("improve", "retrain", "--model", "tickets", "--holdout", str(holdout))
+    assert retrained["version"] == "tickets:2"
+    assert retrained["from_traffic"] + retrained["traffic_kept_for_the_gate"] == 40
+    report = tmp_path / "gate.html"
+    record = _json("improve", "gate", "--model", "tickets", "--holdout", str(holdout), "--group-col", "half",
+                   "--tolerance", "100", "--promote", "--report", str(report))  # fmt: skip
+    assert {"group=a", "group=b", "class=billing"} <= set(record["scores"]["champion"]["slices"])
+    assert report.is_file()
+    gained = record["scores"]["challenger"]["holdout"]["accuracy"] > record["scores"]["champion"]["holdout"]["accuracy"]
+    assert record["promote"] == gained and record.get("promoted", False) == gained
+    assert ws.version("tickets", alias="champion").number == (2 if gained else 1)
+    if gained:
+        assert _json("registry", "rollback", "tickets")["version"] == 1  # one command back
+    capsys.readouterr()
+    code, _ = _run("improve", "gate", "--model", "tickets", "--holdout", str(holdout), "--group-col", "region")
+    assert code == 3 and "no column 'region' for --group-col (columns: text, label, half)" in capsys.readouterr().err

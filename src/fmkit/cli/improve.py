@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -58,6 +58,97 @@ def select_cmd(
         f"with {result['strategy']}; {drift_line}; queue: {result['queue']}"
     )
     out.print(f"label them with: fmkit label --model {model}")
+
+
+@app.command("retrain")
+def retrain_cmd(
+    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    data: Annotated[Path | None, typer.Option(help="Training data (default: the champion's own file).")] = None,
+    holdout: Annotated[Path | None, typer.Option(help="The gate's holdout file: its texts never train.")] = None,
+    text_col: Annotated[str, typer.Option(help="Text column of --data and --holdout.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Label column of --data and --holdout.")] = "label",
+    alias: Annotated[str, typer.Option(help="The version whose recipe is retrained.")] = "champion",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Retrain the champion's recipe on its data plus the labeled traffic; register it as the challenger.
+
+    Example: fmkit improve retrain --model tickets --holdout holdout.csv
+    """
+    from fmkit.data import load_labeled
+    from fmkit.improve.retrain import retrain
+    from fmkit.workspace import Workspace
+
+    train = load_labeled(str(data), text_col=text_col, label_col=label_col) if data else None
+    held = load_labeled(str(holdout), text_col=text_col, label_col=label_col) if holdout else None
+    result = retrain(Workspace.open(), model, alias=alias, data=train, holdout=held)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"registered {result['version']} as {result['alias']} ({result['method']}, parent {result['parent']}): "
+        f"{result['n_train']} examples = {result['from_training_data']} training + {result['from_traffic']} from "
+        f"labeled traffic ({result['traffic_kept_for_the_gate']} kept out for the gate; left out: {result['left_out']})"
+    )
+    out.print(f"compare it with: fmkit improve gate --model {model} --holdout HOLDOUT.csv")
+
+
+@app.command("gate")
+def gate_cmd(
+    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    holdout: Annotated[Path, typer.Option(help="A labeled holdout file that never trains.")],
+    text_col: Annotated[str, typer.Option(help="Text column of --holdout.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Label column of --holdout.")] = "label",
+    group_col: Annotated[str | None, typer.Option(help="A column of --holdout whose values are slices too.")] = None,
+    min_gain: Annotated[float, typer.Option(help="Accuracy points the challenger must gain (more than).")] = 0.0,
+    tolerance: Annotated[float, typer.Option(help="The most any slice may lose, in points.")] = 2.0,
+    min_slice: Annotated[int, typer.Option(help="Slices with fewer items do not decide.")] = 10,
+    promote: Annotated[bool, typer.Option("--promote", help="Move champion to the challenger if it passes.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the decision as HTML with a plot here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision record as JSON.")] = False,
+) -> None:
+    """Challenger vs champion on the holdout, per class and group, and on held-out labeled traffic; with
+    --promote, the champion alias moves when the challenger passes (servers following it swap live).
+
+    Example: fmkit improve gate --model tickets --holdout holdout.csv --group-col region --promote
+    """
+    from fmkit.data import load_labeled
+    from fmkit.data.loading import read_table
+    from fmkit.improve.gate import GateOptions, gate, write_html
+    from fmkit.workspace import Workspace
+
+    options = GateOptions(min_gain=min_gain, tolerance=tolerance, min_slice=min_slice)
+    held = load_labeled(str(holdout), text_col=text_col, label_col=label_col)
+    groups = _groups(read_table(str(holdout)), group_col, len(held.texts), holdout) if group_col else None
+    ws = Workspace.open()
+    record = gate(ws, model, held, groups=groups, options=options)
+    if promote and record["promote"]:
+        ws.promote(model)
+        record["promoted"] = True
+    if report is not None:
+        write_html(report, record)
+    if as_json:
+        emit_json(record)
+        return
+    verdict = "PROMOTE" if record["promote"] else "KEEP the champion"
+    out.print(f"{verdict}: {record['challenger']} vs {record['champion']}")
+    for reason in record["reasons"]:
+        out.print(f"  - {reason}")
+    if record.get("promoted"):
+        out.print(f"champion -> {record['challenger']} (undo with: fmkit registry rollback {model})")
+    if report is not None:
+        out.print(f"report: {report}")
+
+
+def _groups(table: Any, column: str, n: int, path: Path) -> list[str]:
+    from fmkit.errors import DataError
+
+    frame = table.frame
+    if column not in frame.columns:
+        raise DataError(f"{path}: no column {column!r} for --group-col (columns: {', '.join(map(str, frame.columns))})")
+    values = [str(v) for v in frame[column].tolist()]
+    if len(values) != n:
+        raise DataError(f"{path}: {len(values)} rows but {n} usable holdout examples; drop rows with empty text first")
+    return values
 
 
 def label(
