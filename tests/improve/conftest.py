@@ -12,6 +12,7 @@ import pytest
 
 import fmkit
 from fmkit.data import load_labeled
+from fmkit.improve import queue
 from fmkit.workspace import Workspace
 from fmkit.workspace.logs import write_records
 
@@ -43,3 +44,23 @@ def served(db_url: str, tmp_path: Path, file_trained: Path, tickets: dict[str, P
     log_traffic(ws, "tickets", list(load_labeled(str(tickets["test"])).texts))
     yield ws
     ws.engine.dispose()
+
+
+@pytest.fixture
+def labeled(db_url: str, tmp_path: Path, file_trained: Path, tickets: dict[str, Path]) -> Workspace:
+    """The champion (32 training tickets) served 120 other training tickets, all labeled in the queue."""
+    ws = Workspace.open(db_url, home=tmp_path / "home")
+    ws.add(file_trained, name="tickets")
+    ws.set_alias("tickets", "champion", 1)
+    few = set(load_labeled(str(tickets["few"])).texts)
+    pool = [(t, y) for t, y in zip(*_columns(tickets["train"]), strict=True) if t not in few][:120]
+    ids = log_traffic(ws, "tickets", [t for t, _ in pool])
+    queue.enqueue(ws, "tickets", ids, "random")
+    tasks = {t.prediction_id: t.id for t in queue.pending(ws, "tickets", limit=1000)}
+    queue.label_many(ws, [(tasks[pid], y, "ana") for pid, (_, y) in zip(ids, pool, strict=True)])
+    return ws
+
+
+def _columns(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = load_labeled(str(path))
+    return data.texts, data.labels

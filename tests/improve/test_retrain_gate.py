@@ -10,37 +10,15 @@ from sqlalchemy import select
 
 from fmkit.data import load_labeled
 from fmkit.errors import ConfigError, DataError
-from fmkit.improve import queue
 from fmkit.improve.gate import GateOptions, _decide, gate, write_html
 from fmkit.improve.retrain import is_traffic_eval, retrain
 from fmkit.workspace import Workspace
 from fmkit.workspace.schema import AuditEntry
-from tests.improve.conftest import log_traffic
 
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'workspace.db'}"
-
-
-@pytest.fixture
-def labeled(db_url: str, tmp_path: Path, file_trained: Path, tickets: dict[str, Path]) -> Workspace:
-    """The champion (32 training tickets) served 120 other training tickets, all labeled in the queue."""
-    ws = Workspace.open(db_url, home=tmp_path / "home")
-    ws.add(file_trained, name="tickets")
-    ws.set_alias("tickets", "champion", 1)
-    few = set(load_labeled(str(tickets["few"])).texts)
-    pool = [(t, y) for t, y in zip(*_columns(tickets["train"]), strict=True) if t not in few][:120]
-    ids = log_traffic(ws, "tickets", [t for t, _ in pool])
-    queue.enqueue(ws, "tickets", ids, "random")
-    tasks = {t.prediction_id: t.id for t in queue.pending(ws, "tickets", limit=1000)}
-    queue.label_many(ws, [(tasks[pid], y, "ana") for pid, (_, y) in zip(ids, pool, strict=True)])
-    return ws
-
-
-def _columns(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    data = load_labeled(str(path))
-    return data.texts, data.labels
 
 
 def test_retrain_then_gate_then_promote(labeled: Workspace, tickets: dict[str, Path], tmp_path: Path) -> None:
@@ -54,7 +32,8 @@ def test_retrain_then_gate_then_promote(labeled: Workspace, tickets: dict[str, P
     assert ws.version("tickets", alias="challenger").parent == "tickets:1"
     trained_on = load_labeled(result["data"])  # the grown set is a file the next retrain can read
     assert not set(trained_on.texts) & set(holdout.texts)
-    assert not any(is_traffic_eval(t) for t in trained_on.texts if t not in set(_columns(tickets["few"])[0]))
+    few = set(load_labeled(str(tickets["few"])).texts)
+    assert not any(is_traffic_eval(t) for t in trained_on.texts if t not in few)
 
     record = gate(ws, "tickets", holdout, groups=["even" if i % 2 else "odd" for i in range(len(holdout.texts))])
     old, new = record["scores"]["champion"], record["scores"]["challenger"]

@@ -139,6 +139,52 @@ def gate_cmd(
         out.print(f"report: {report}")
 
 
+@app.command("run")
+def run_cmd(
+    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    holdout: Annotated[Path, typer.Option(help="A labeled holdout file that never trains (the gate's).")],
+    text_col: Annotated[str, typer.Option(help="Text column of --holdout.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Label column of --holdout.")] = "label",
+    budget: Annotated[int, typer.Option(help="Keep this many items pending in the labeling queue.")] = 50,
+    strategy: Annotated[str, typer.Option(help="Selection strategy (see fmkit improve select).")] = "hybrid",
+    min_new_labels: Annotated[int, typer.Option(help="New labeled traffic needed before retraining.")] = 20,
+    min_gain: Annotated[float, typer.Option(help="Accuracy points the challenger must gain (more than).")] = 0.0,
+    tolerance: Annotated[float, typer.Option(help="The most any slice may lose, in points.")] = 2.0,
+    min_slice: Annotated[int, typer.Option(help="Slices with fewer items do not decide.")] = 10,
+    promote: Annotated[bool, typer.Option(help="Promote a challenger that passes the gate.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run's record as JSON.")] = False,
+) -> None:
+    """The whole loop: queue what to label, and once enough is labeled, retrain, gate and promote. Safe to
+    schedule: a run stopped part-way resumes where it stopped; nothing is promoted by a partial run.
+
+    Example (cron, hourly): fmkit improve run --model tickets --holdout holdout.csv --json
+    """
+    from fmkit.data import load_labeled
+    from fmkit.improve.gate import GateOptions
+    from fmkit.improve.loop import LoopOptions, run_loop
+    from fmkit.workspace import Workspace
+
+    options = LoopOptions(
+        budget=budget, strategy=strategy, min_new_labels=min_new_labels, promote=promote,
+        gate=GateOptions(min_gain=min_gain, tolerance=tolerance, min_slice=min_slice),
+    )  # fmt: skip
+    held = load_labeled(str(holdout), text_col=text_col, label_col=label_col)
+    record = run_loop(Workspace.open(), model, held, options)
+    if as_json:
+        emit_json(record)
+        return
+    steps = record["steps"]
+    out.print(f"run {record['run']} ({record['status']}): queued {steps['select']['queued']}")
+    if record["status"] == "waiting":
+        labels = steps["labels"]
+        out.print(f"waiting for labels: {labels['new']} new of {labels['needed']} needed (fmkit label --model {model})")
+        return
+    out.print(f"retrained {steps['retrain']['version']}; gate: {'pass' if steps['gate']['promote'] else 'fail'}")
+    for reason in steps["gate"]["reasons"]:
+        out.print(f"  - {reason}")
+    out.print(f"champion: {steps['promote']['champion']}")
+
+
 def _groups(table: Any, column: str, n: int, path: Path) -> list[str]:
     from fmkit.errors import DataError
 
