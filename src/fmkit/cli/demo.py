@@ -23,7 +23,9 @@ def demo(
     """Run the main job end to end on the embedded default (bundled MiniLM, generated tickets).
 
     Writes a small ticket dataset, adapts the bundled encoder with a few labels by every method,
-    evaluates each on held-out tickets, and writes an HTML report for the best.
+    evaluates each on held-out tickets, and writes an HTML report for the best. Then the improvement loop:
+    the best model is served, takes simulated traffic, the loop queues what to label, the held-back gold
+    labels answer, and the loop retrains, gates and promotes (the server swaps live).
 
     Example: fmkit demo --out demo-out --overwrite
     """
@@ -52,7 +54,23 @@ def demo(
                 f"{stage['items_per_second']:.0f}",
             )
     out.print(table)
-    final = record["stages"][-1]
+    stages = {stage["stage"]: stage for stage in record["stages"]}
+    final = stages["report"]
     out.print(f"best: [bold]{final['best_method']}[/bold]; report: {final['report']}")
     out.print(f"example: {final['example']['text']!r} -> {final['example']['label']}")
+    if "promote" in stages:
+        serve, traffic, chosen = stages["serve"], stages["traffic"], stages["select"]
+        labeled, gated, promoted = stages["label"], stages["retrain+gate"], stages["promote"]
+        out.print("\n[bold]Improvement loop[/bold]")
+        out.print(f"served {serve['model_version']} at {serve['url']}; {traffic['predictions']} tickets logged")
+        out.print(f"queued {chosen['queued']} for labeling ({chosen['strategy']}); labeled {labeled['labeled']} "
+                  f"(the model had {labeled['model_was_right']} right)")  # fmt: skip
+        accuracy = gated["holdout_accuracy"]
+        out.print(f"retrained {gated['challenger']} on {gated['trained_on']} examples; holdout accuracy "
+                  f"{accuracy.get('champion')} -> {accuracy.get('challenger')}")  # fmt: skip
+        for reason in gated["reasons"]:
+            out.print(f"  - {reason}")
+        verdict = "promoted" if promoted["promoted"] else "kept the champion"
+        swap = "; the running server swapped to it" if promoted["server_swapped"] else ""
+        out.print(f"{verdict}: champion is {promoted['champion']}{swap}")
     out.print(f"done in {record['seconds']:.0f} s")

@@ -1,4 +1,5 @@
-"""The README's main job: adapt the bundled encoder to a few labels of the demo tickets, evaluate, report."""
+"""The README's main job: adapt the bundled encoder to a few labels of the demo tickets, evaluate, report;
+then serve the best model and take it once around the improvement loop (``fmkit.demo.loop``)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def run_demo(
     seed: int = 0,
     methods: tuple[str, ...] = tuple(METHOD_CONFIGS),
     overwrite: bool = False,
+    loop: bool = True,
 ) -> dict[str, Any]:
-    """Run every stage, writing under ``out``; returns a JSON-ready record of each stage."""
+    """Run every stage, writing under ``out``; returns a JSON-ready record of each stage. With ``loop``, the
+    best model then goes through the improvement loop (serve, traffic, select, label, retrain, gate, promote)."""
     from fmkit.api import adapt
     from fmkit.errors import ConfigError
     from fmkit.evaluation import evaluate
@@ -94,4 +97,16 @@ def run_demo(
             "example": {"text": example, "label": best_model.predict([example])[0]},
         }
     )
+    if loop:
+        import random
+
+        from fmkit.data.labeled import LabeledTexts
+        from fmkit.demo.loop import run_loop_demo
+
+        labeled = set(few.texts)
+        unseen = [(t, y) for t, y in zip(pool.texts, pool.labels, strict=True) if t not in labeled]
+        random.Random(seed).shuffle(unseen)
+        traffic = LabeledTexts.of([t for t, _ in unseen], [y for _, y in unseen], source="simulated traffic")
+        assert best_model.path is not None
+        stages += run_loop_demo(best_model.path, traffic, load_labeled(str(paths["test"])), out)
     return {"out": str(out), "seconds": round(time.perf_counter() - started, 1), "stages": stages}
