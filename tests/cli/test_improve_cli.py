@@ -3,36 +3,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from fmkit.cli.main import main
 from fmkit.data import load_labeled
 from fmkit.improve import queue
 from fmkit.workspace import Workspace
 from fmkit.workspace.schema import Feedback
+from tests.cli._invoke import cli_json, run_cli
 from tests.improve.conftest import log_traffic
-
-
-def _run(*args: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str]:
-    if stdin is not None and monkeypatch is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(list(args))
-    return code, buffer.getvalue()
-
-
-def _json(*args: str) -> Any:
-    code, output = _run(*args, "--json")
-    assert code == 0, output
-    return json.loads(output)
 
 
 @pytest.fixture
@@ -50,26 +33,26 @@ def _feedback(ws: Workspace) -> list[tuple[str, str | None, str]]:
 
 
 def test_select_then_label_by_keyboard(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = _json("improve", "select", "--model", "tickets", "--budget", "6", "--strategy", "margin")
+    result = cli_json("improve", "select", "--model", "tickets", "--budget", "6", "--strategy", "margin")
     assert result["queued"] == 6 and result["queue"] == {"pending": 6, "labeled": 0, "skipped": 0}
-    listed = _json("label", "--model", "tickets", "--list")
+    listed = cli_json("label", "--model", "tickets", "--list")
     first, second, third = listed["pending"][:3]
-    code, output = _run("label", "--model", "tickets", "--who", "ana", stdin="1\ns\nu\n2\nbogus\nq\n",
-                        monkeypatch=monkeypatch)  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\ns\nu\n2\nbogus\nq\n"))
+    code, output = run_cli("label", "--model", "tickets", "--who", "ana")
     assert code == 0, output
     assert first["text"] in output and f"model says: {first['guess']}" in output
     assert f"undid task {second['id']}" in output
     assert _feedback(ws) == [("account", "ana", "queue"), ("billing", "ana", "queue")]
     assert queue.counts(ws, "tickets") == {"pending": 4, "labeled": 2, "skipped": 0}
     assert queue.pending(ws, "tickets")[0].id == third["id"]  # the wrong key labeled nothing
-    code, output = _run("label", "--model", "tickets", "--who", "ana", "--undo")
+    code, output = run_cli("label", "--model", "tickets", "--who", "ana", "--undo")
     assert code == 0 and f"task {second['id']} is pending again" in output
 
 
 def test_label_studio_round_trip_and_a_corrupt_import(ws: Workspace, tmp_path: Path) -> None:
-    _json("improve", "select", "--model", "tickets", "--budget", "3", "--strategy", "entropy")
+    cli_json("improve", "select", "--model", "tickets", "--budget", "3", "--strategy", "entropy")
     exported = tmp_path / "tasks.json"
-    code, output = _run("label", "--model", "tickets", "--export-label-studio", str(exported))
+    code, output = run_cli("label", "--model", "tickets", "--export-label-studio", str(exported))
     assert code == 0 and "wrote 3 task(s)" in output
     tasks = json.loads(exported.read_text())
     assert '<Choice value="billing"/>' in exported.with_suffix(".xml").read_text()
@@ -84,22 +67,22 @@ def test_label_studio_round_trip_and_a_corrupt_import(ws: Workspace, tmp_path: P
     bad = tmp_path / "bad.json"
     refund = {"annotations": [{"result": [{"value": {"choices": ["refund"]}}]}]}
     bad.write_text(json.dumps([tasks[0], tasks[1] | refund]))
-    assert _run("label", "--model", "tickets", "--import-label-studio", str(bad))[0] == 2
+    assert run_cli("label", "--model", "tickets", "--import-label-studio", str(bad))[0] == 2
     corrupt = tmp_path / "corrupt.json"
     corrupt.write_text('[{"data": ')
-    assert _run("label", "--model", "tickets", "--import-label-studio", str(corrupt))[0] == 3
+    assert run_cli("label", "--model", "tickets", "--import-label-studio", str(corrupt))[0] == 3
     assert _feedback(ws) == []  # neither bad file wrote anything
 
     answers = tmp_path / "export.json"
     answers.write_text(json.dumps(tasks))
-    code, output = _run("label", "--model", "tickets", "--import-label-studio", str(answers))
+    code, output = run_cli("label", "--model", "tickets", "--import-label-studio", str(answers))
     assert code == 0 and json.loads(output) == {"labels": 3, "tasks_not_pending": 0, "tasks_without_annotation": 1}
     assert sorted(_feedback(ws)) == [
         ("account", "label-studio:bo@example.com", "label-studio"),
         ("billing", "label-studio:ana@example.com", "label-studio"),
         ("delivery", "label-studio:7", "label-studio"),
     ]
-    conflicts = _json("label", "--model", "tickets", "--conflicts")
+    conflicts = cli_json("label", "--model", "tickets", "--conflicts")
     assert len(conflicts) == 1 and conflicts[0]["text"] == tasks[0]["data"]["text"]
 
 
@@ -108,17 +91,17 @@ def test_retrain_gate_promote_and_rollback(
 ) -> None:
     test = load_labeled(str(tickets["test"]))
     gold = dict(zip(test.texts, test.labels, strict=True))
-    _json("improve", "select", "--model", "tickets", "--budget", "40", "--strategy", "random")
+    cli_json("improve", "select", "--model", "tickets", "--budget", "40", "--strategy", "random")
     tasks = queue.pending(ws, "tickets", limit=100)
     queue.label_many(ws, [(t.id, gold[t.text], "ana") for t in tasks])
     holdout = tmp_path / "holdout.csv"
     rows = enumerate(zip(test.texts[40:], test.labels[40:], strict=True))
     holdout.write_text("text,label,half\n" + "".join(f'"{t}",{y},{"a" if i % 2 else "b"}\n' for i, (t, y) in rows))
-    retrained = _json("improve", "retrain", "--model", "tickets", "--holdout", str(holdout))
+    retrained = cli_json("improve", "retrain", "--model", "tickets", "--holdout", str(holdout))
     assert retrained["version"] == "tickets:2"
     assert retrained["from_traffic"] + retrained["traffic_kept_for_the_gate"] == 40
     report = tmp_path / "gate.html"
-    record = _json("improve", "gate", "--model", "tickets", "--holdout", str(holdout), "--group-col", "half",
+    record = cli_json("improve", "gate", "--model", "tickets", "--holdout", str(holdout), "--group-col", "half",
                    "--tolerance", "100", "--promote", "--report", str(report))  # fmt: skip
     assert {"group=a", "group=b", "class=billing"} <= set(record["scores"]["champion"]["slices"])
     assert report.is_file()
@@ -126,7 +109,7 @@ def test_retrain_gate_promote_and_rollback(
     assert record["promote"] == gained and record.get("promoted", False) == gained
     assert ws.version("tickets", alias="champion").number == (2 if gained else 1)
     if gained:
-        assert _json("registry", "rollback", "tickets")["version"] == 1  # one command back
+        assert cli_json("registry", "rollback", "tickets")["version"] == 1  # one command back
     capsys.readouterr()
-    code, _ = _run("improve", "gate", "--model", "tickets", "--holdout", str(holdout), "--group-col", "region")
+    code, _ = run_cli("improve", "gate", "--model", "tickets", "--holdout", str(holdout), "--group-col", "region")
     assert code == 3 and "no column 'region' for --group-col (columns: text, label, half)" in capsys.readouterr().err

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from fmkit.cli.main import main
-
-
-def _run(*args: str) -> tuple[int, str]:
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(list(args))
-    return code, buffer.getvalue()
-
-
-def _json(*args: str) -> Any:
-    code, output = _run(*args, "--json")
-    assert code == 0, output
-    return json.loads(output)
+from tests.cli._invoke import cli_json, run_cli
 
 
 def test_the_registry_workflow(artifacts: list[Path]) -> None:
-    first = _json("registry", "add", str(artifacts[0]), "--name", "tickets", "--alias", "champion")
+    first = cli_json("registry", "add", str(artifacts[0]), "--name", "tickets", "--alias", "champion")
     assert (first["version"], first["aliases"], first["method"]) == (1, ["champion"], "linear-probe")
-    second = _json("registry", "add", str(artifacts[1]), "--name", "tickets", "--parent", "tickets:1")
+    second = cli_json("registry", "add", str(artifacts[1]), "--name", "tickets", "--parent", "tickets:1")
     assert (second["version"], second["parent"]) == (2, "tickets:1")
-    assert _json("registry", "alias", "tickets", "challenger")["version"] == 2
-    assert _json("registry", "promote", "tickets")["aliases"] == ["challenger", "champion"]
-    assert _json("registry", "rollback", "tickets")["version"] == 1
-    listed = _json("registry", "list")
+    assert cli_json("registry", "alias", "tickets", "challenger")["version"] == 2
+    assert cli_json("registry", "promote", "tickets")["aliases"] == ["challenger", "champion"]
+    assert cli_json("registry", "rollback", "tickets")["version"] == 1
+    listed = cli_json("registry", "list")
     assert listed == [
         {
             "name": "tickets",
@@ -44,10 +28,10 @@ def test_the_registry_workflow(artifacts: list[Path]) -> None:
             "aliases": {"challenger": 2, "champion": 1},
         }
     ]
-    shown = _json("registry", "show", "tickets")
+    shown = cli_json("registry", "show", "tickets")
     assert [v["method"] for v in shown["versions"]] == ["linear-probe", "zero-shot"]
     assert [e["action"] for e in shown["alias_history"]] == ["alias", "alias", "promote", "rollback"]
-    code, text = _run("registry", "show", "tickets")
+    code, text = run_cli("registry", "show", "tickets")
     assert code == 0 and "linear-probe" in text and "rollback" in text
 
 
