@@ -4,6 +4,7 @@ answering bad requests with clear 4xx errors."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,6 +36,8 @@ def browser() -> Iterator[object]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if not chromium or not driver_path:
+        if os.environ.get("FMKIT_REQUIRE_CHROMIUM"):
+            pytest.fail("FMKIT_REQUIRE_CHROMIUM is set but Chromium or chromedriver is missing (scripts/chromium.sh)")
         pytest.skip("Chromium and chromedriver are not installed (bash scripts/chromium.sh)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
