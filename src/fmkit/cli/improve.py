@@ -24,7 +24,7 @@ def select_cmd(
     strategy: Annotated[
         str,
         typer.Option(help="random, least-confidence, margin, entropy, kcenter, clusters or hybrid (see docs)."),
-    ] = "hybrid",
+    ] = "margin",
     alias: Annotated[str, typer.Option(help="The version that scores and embeds the pool.")] = "champion",
     max_pool: Annotated[int, typer.Option(help="Newest unlabeled logged inputs considered.")] = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the strategy's random choices.")] = 0,
@@ -146,7 +146,7 @@ def run_cmd(
     text_col: Annotated[str, typer.Option(help="Text column of --holdout.")] = "text",
     label_col: Annotated[str, typer.Option(help="Label column of --holdout.")] = "label",
     budget: Annotated[int, typer.Option(help="Keep this many items pending in the labeling queue.")] = 50,
-    strategy: Annotated[str, typer.Option(help="Selection strategy (see fmkit improve select).")] = "hybrid",
+    strategy: Annotated[str, typer.Option(help="Selection strategy (see fmkit improve select).")] = "margin",
     min_new_labels: Annotated[int, typer.Option(help="New labeled traffic needed before retraining.")] = 20,
     min_gain: Annotated[float, typer.Option(help="Accuracy points the challenger must gain (more than).")] = 0.0,
     tolerance: Annotated[float, typer.Option(help="The most any slice may lose, in points.")] = 2.0,

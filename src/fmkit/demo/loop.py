@@ -45,11 +45,11 @@ def run_loop_demo(champion_dir: Path, traffic: LabeledTexts, holdout: LabeledTex
             _wait_logged(ws, len(texts))
             stages.append({"stage": "traffic", "requests": (len(texts) + 7) // 8, "predictions": len(texts)})
 
-            options = LoopOptions(budget=BUDGET, strategy="hybrid", min_new_labels=20)
+            options = LoopOptions(budget=BUDGET, strategy="margin", min_new_labels=20)
             first = run_loop(ws, "tickets", holdout, options)
             select = first["steps"]["select"]
             drift_p = (select.get("drift") or {}).get("p_value")
-            stages.append({"stage": "select", "strategy": "hybrid", "queued": select["queued"],
+            stages.append({"stage": "select", "strategy": "margin", "queued": select["queued"],
                            "input_drift_p": drift_p, "loop": first["status"]})  # fmt: skip
 
             gold = dict(zip(traffic.texts, traffic.labels, strict=True))

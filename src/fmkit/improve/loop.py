@@ -39,7 +39,7 @@ CRASH_HOOK = "FMKIT_IMPROVE_CRASH_AFTER"  # tests only: exit abruptly after this
 @dataclass(frozen=True)
 class LoopOptions:
     budget: int = 50
-    strategy: str = "hybrid"
+    strategy: str = "margin"
     min_new_labels: int = 20  #: labeled traffic examples the champion has not seen, needed to retrain
     promote: bool = True
     gate: GateOptions = field(default_factory=GateOptions)

@@ -31,7 +31,7 @@ LABELED_CAP = 5000  # production inputs with feedback embedded as the labeled si
 @dataclass(frozen=True)
 class SelectOptions:
     budget: int = 50
-    strategy: str = "hybrid"
+    strategy: str = "margin"
     alias: str = "champion"
     max_pool: int = 5000
     seed: int = 0
