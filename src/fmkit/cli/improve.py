@@ -16,10 +16,18 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, help="Continuous improvement: pick what to label from production traffic.")
 
+# options several commands share, declared once so their help stays the same
+Model = Annotated[str, typer.Option("--model", help="The registered model name.")]
+HoldoutTextCol = Annotated[str, typer.Option("--text-col", help="Text column of --holdout.")]
+HoldoutLabelCol = Annotated[str, typer.Option("--label-col", help="Label column of --holdout.")]
+MinGain = Annotated[float, typer.Option("--min-gain", help="Accuracy points the challenger must gain (more than).")]
+Tolerance = Annotated[float, typer.Option("--tolerance", help="The most any slice may lose, in points.")]
+MinSlice = Annotated[int, typer.Option("--min-slice", help="Slices with fewer items do not decide.")]
+
 
 @app.command("select")
 def select_cmd(
-    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    model: Model,
     budget: Annotated[int, typer.Option(help="How many items to queue for labeling.")] = 50,
     strategy: Annotated[
         str,
@@ -62,7 +70,7 @@ def select_cmd(
 
 @app.command("retrain")
 def retrain_cmd(
-    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    model: Model,
     data: Annotated[Path | None, typer.Option(help="Training data (default: the champion's own file).")] = None,
     holdout: Annotated[Path | None, typer.Option(help="The gate's holdout file: its texts never train.")] = None,
     text_col: Annotated[str, typer.Option(help="Text column of --data and --holdout.")] = "text",
@@ -94,14 +102,14 @@ def retrain_cmd(
 
 @app.command("gate")
 def gate_cmd(
-    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    model: Model,
     holdout: Annotated[Path, typer.Option(help="A labeled holdout file that never trains.")],
-    text_col: Annotated[str, typer.Option(help="Text column of --holdout.")] = "text",
-    label_col: Annotated[str, typer.Option(help="Label column of --holdout.")] = "label",
+    text_col: HoldoutTextCol = "text",
+    label_col: HoldoutLabelCol = "label",
     group_col: Annotated[str | None, typer.Option(help="A column of --holdout whose values are slices too.")] = None,
-    min_gain: Annotated[float, typer.Option(help="Accuracy points the challenger must gain (more than).")] = 0.0,
-    tolerance: Annotated[float, typer.Option(help="The most any slice may lose, in points.")] = 2.0,
-    min_slice: Annotated[int, typer.Option(help="Slices with fewer items do not decide.")] = 10,
+    min_gain: MinGain = 0.0,
+    tolerance: Tolerance = 2.0,
+    min_slice: MinSlice = 10,
     promote: Annotated[bool, typer.Option("--promote", help="Move champion to the challenger if it passes.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the decision as HTML with a plot here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision record as JSON.")] = False,
@@ -141,16 +149,16 @@ def gate_cmd(
 
 @app.command("run")
 def run_cmd(
-    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    model: Model,
     holdout: Annotated[Path, typer.Option(help="A labeled holdout file that never trains (the gate's).")],
-    text_col: Annotated[str, typer.Option(help="Text column of --holdout.")] = "text",
-    label_col: Annotated[str, typer.Option(help="Label column of --holdout.")] = "label",
+    text_col: HoldoutTextCol = "text",
+    label_col: HoldoutLabelCol = "label",
     budget: Annotated[int, typer.Option(help="Keep this many items pending in the labeling queue.")] = 50,
     strategy: Annotated[str, typer.Option(help="Selection strategy (see fmkit improve select).")] = "margin",
     min_new_labels: Annotated[int, typer.Option(help="New labeled traffic needed before retraining.")] = 20,
-    min_gain: Annotated[float, typer.Option(help="Accuracy points the challenger must gain (more than).")] = 0.0,
-    tolerance: Annotated[float, typer.Option(help="The most any slice may lose, in points.")] = 2.0,
-    min_slice: Annotated[int, typer.Option(help="Slices with fewer items do not decide.")] = 10,
+    min_gain: MinGain = 0.0,
+    tolerance: Tolerance = 2.0,
+    min_slice: MinSlice = 10,
     promote: Annotated[bool, typer.Option(help="Promote a challenger that passes the gate.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's record as JSON.")] = False,
 ) -> None:
@@ -198,7 +206,7 @@ def _groups(table: Any, column: str, n: int, path: Path) -> list[str]:
 
 
 def label(
-    model: Annotated[str, typer.Option("--model", help="The registered model name.")],
+    model: Model,
     who: Annotated[str | None, typer.Option(help="Your name, stored with each label (default: login name).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="Show the pending tasks and stop.")] = False,
     undo_: Annotated[bool, typer.Option("--undo", help="Take back your last label or skip and stop.")] = False,

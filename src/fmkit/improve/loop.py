@@ -29,7 +29,7 @@ from fmkit.improve import queue
 from fmkit.improve.gate import GateOptions, gate
 from fmkit.improve.retrain import is_traffic_eval, labeled_traffic, retrain
 from fmkit.improve.select import SelectOptions, select_for_labeling
-from fmkit.workspace.registry import Workspace
+from fmkit.workspace.registry import VersionInfo, Workspace
 from fmkit.workspace.schema import Run, utcnow
 
 STEPS = ("select", "labels", "retrain", "gate", "promote")
@@ -68,7 +68,7 @@ def run_loop(ws: Workspace, name: str, holdout: LabeledTexts, options: LoopOptio
             steps["select"] = {"queued": 0, "note": f"{pending} items already pending"}
         _record(ws, run_id, state, "select")
     if "labels" not in steps:
-        new = _new_labels(ws, name)
+        new = _new_labels(ws, name, champion)
         steps["labels"] = {"new": new, "needed": options.min_new_labels, "champion": champion.ref}
         if new < options.min_new_labels:
             state["status"] = "waiting"
@@ -131,17 +131,12 @@ def _record(ws: Workspace, run_id: int, state: dict[str, Any], step: str, *, fin
             run.finished_at = utcnow()
 
 
-def _new_labels(ws: Workspace, name: str) -> int:
+def _new_labels(ws: Workspace, name: str, champion: VersionInfo) -> int:
     """Labeled traffic the champion's training set does not hold (and that may train: not the gate's share)."""
-    from pathlib import Path
+    from fmkit.monitoring.monitor import training_texts
 
-    from fmkit.artifacts import read_manifest
-    from fmkit.data import load_labeled
-
-    info = ws.version(name, alias="champion")
-    source = (read_manifest(ws.store.get(info.digest), verify=False).get("data") or {}).get("source")
-    seen = set(load_labeled(source, label_col=None).texts) if source and Path(source).is_file() else set()
-    traffic, _ = labeled_traffic(ws, name, info.labels)
+    seen = set(training_texts(ws, champion) or ())
+    traffic, _ = labeled_traffic(ws, name, champion.labels)
     return sum(1 for text in traffic if text not in seen and not is_traffic_eval(text))
 
 
