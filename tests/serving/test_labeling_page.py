@@ -116,7 +116,9 @@ def test_the_labeling_api_refuses_bad_requests(
             ({"task_id": tasks[0].id, "label": "refund", "who": "ana"}, 422, "not one of the model's labels"),
             ({"task_id": 999_999, "label": "billing", "who": "ana"}, 404, "no labeling task 999999"),
             ({"task_id": tasks[0].id, "label": "billing", "who": " "}, 422, "who"),
+            ({"task_id": tasks[0].id, "label": "billing", "who": "\x1c"}, 422, "who is empty or blank"),
             ({"task_id": 0, "label": "billing", "who": "ana"}, 422, "task_id"),
+            ({"task_id": tasks[0].id, "label": "billing", "who": "x" * 101}, 422, "who is longer than 100 characters:"),
         ]
         for body, status, message in cases:
             answer = client.post("/v1/label", json=body)

@@ -45,6 +45,7 @@ from fmkit.serving.journal import Journal, Shipper
 from fmkit.serving.metrics import ServerMetrics
 from fmkit.serving.redact import redact
 from fmkit.serving.schemas import (
+    BLANK_PATTERNS,
     ChatChoice,
     ChatRequest,
     ChatResponse,
@@ -77,6 +78,7 @@ ERROR_TYPES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_method",
     413: "too_large", 422: "invalid_request", 429: "rate_limited", 500: "internal", 503: "unavailable",
 }  # fmt: skip
+TEXT_FIELDS = ("inputs", "input", "messages")  # request fields whose length limit is --max-chars
 SIBLING_WAIT_S = 3.0  # how long feedback waits for another replica's prediction to be shipped
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
@@ -591,8 +593,9 @@ def _explain(error: Any) -> str:
     if loc == ["inputs"] and kind == "too_long":
         return f"too many inputs in one request; the limit is {ctx.get('max_length')} (--max-inputs): split it"
     if kind == "string_too_long":
-        return f"{item} is longer than {ctx.get('max_length')} characters (--max-chars): shorten or split it"
-    if kind == "string_too_short" or (kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S"):
+        flag = " (--max-chars)" if loc and loc[0] in TEXT_FIELDS else ""  # other fields' limits are fixed, not flags
+        return f"{item} is longer than {ctx.get('max_length')} characters{flag}: shorten or split it"
+    if kind == "string_too_short" or (kind == "string_pattern_mismatch" and ctx.get("pattern") in BLANK_PATTERNS):
         return f"{item} is empty or blank: send non-empty text"  # the texts' schema: at least one non-space
     return f"{where}: {error.get('msg', 'invalid')}"
 

@@ -161,7 +161,10 @@ def _whole(value: Any) -> Any:
 
 
 TaskId = Annotated[StrictInt, Interval(ge=1, le=2**31 - 1), BeforeValidator(_whole)]
-Labeler = Annotated[StrictStr, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
+# at least one character Python's str.strip() keeps (as fmkit.improve.queue checks names): regex \s lacks \x1c-\x1f
+NAME_PATTERN = r"[^\s\x1c-\x1f]"
+BLANK_PATTERNS = (r"\S", NAME_PATTERN)  # the patterns that mean "not empty or blank"
+Labeler = Annotated[StrictStr, StringConstraints(min_length=1, max_length=100, pattern=NAME_PATTERN)]
 
 
 class LabelTaskOut(BaseModel):
