@@ -3,7 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fmkit.selection.curve import fit_curve, plan_budget, probe_curve
+from fmkit.selection.curve import (
+    CURVE_WEIGHT,
+    ERROR_RATIO_PRIOR,
+    curve_log_ratio,
+    fit_curve,
+    log_ratio,
+    plan_budget,
+    probe_curve,
+)
 
 
 def test_fit_recovers_an_inverse_power_law() -> None:
@@ -17,11 +25,38 @@ def test_fit_recovers_an_inverse_power_law() -> None:
 def test_budget_plan_grows_with_labels_and_stays_a_probability() -> None:
     curve = fit_curve([(n, 0.9 - 0.5 * n**-0.7) for n in (2.0, 3.0, 5.0, 8.0, 13.0)])
     assert curve is not None
-    plan = plan_budget(curve, method_accuracy=0.8, cv_per_class=5, per_class=8, n_classes=4)
+    plan = plan_budget(curve, method_accuracy=0.8, cv_per_class=5, per_class=8, n_classes=4, n_items=32)
     assert [p.per_class for p in plan] == [16, 32, 64]
     assert [p.labels_to_add for p in plan] == [32, 96, 224]
     expected = [p.expected_accuracy for p in plan]
     assert 0.8 < expected[0] < expected[1] < expected[2] < 1.0
+    assert all(0.0 <= p.low < p.expected_accuracy < p.high <= 1.0 for p in plan)
+    assert 0 < plan[0].gain < plan[1].gain < plan[2].gain
+    assert all(p.expected_accuracy - p.gain > 0.8 for p in plan)  # today's estimate: 8 labels beat the folds' 5
+
+
+def test_the_error_falls_by_the_ratio_per_doubling() -> None:
+    plan = plan_budget(None, method_accuracy=0.6, cv_per_class=4, per_class=8, n_classes=2, n_items=16)
+    ratio = np.exp(ERROR_RATIO_PRIOR[0])
+    errors = [1 - p.expected_accuracy for p in plan]
+    assert errors == pytest.approx([0.4 * ratio**2, 0.4 * ratio**3, 0.4 * ratio**4])
+
+
+def test_a_flat_curve_only_nudges_the_prior() -> None:
+    flat = fit_curve([(n, 0.7) for n in (2.0, 3.0, 4.0, 5.0)])
+    assert flat is not None
+    assert curve_log_ratio(flat, 5) == pytest.approx(0.0, abs=1e-6)
+    assert log_ratio(flat, 5) == pytest.approx((1 - CURVE_WEIGHT) * ERROR_RATIO_PRIOR[0])
+    assert log_ratio(flat, 5) < 0  # more labels still buy accuracy
+
+
+def test_more_scored_items_narrow_the_range() -> None:
+    few, many = (
+        plan_budget(None, method_accuracy=0.7, cv_per_class=5, per_class=8, n_classes=2, n_items=n)[0]
+        for n in (16, 1600)
+    )
+    assert few.expected_accuracy == pytest.approx(many.expected_accuracy)
+    assert few.high - few.low > 2 * (many.high - many.low)
 
 
 def test_probe_curve_on_separable_embeddings_rises() -> None:

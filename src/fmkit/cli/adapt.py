@@ -140,8 +140,16 @@ def _explain_auto(info: dict[str, Any]) -> None:
     for step in info.get("label_budget", []):
         out.print(
             f"  label budget: {step['labels_to_add']} more labels ({step['per_class']} per class) -> "
-            f"about {100 * step['expected_accuracy']:.1f}% accuracy (estimated from the learning curve)"
+            f"about {100 * step['expected_accuracy']:.0f}% accuracy ({_budget_range(step)}), "
+            f"{100 * step.get('gain', 0.0):+.0f} points (estimated: docs/methods.md#auto)"
         )
+
+
+def _budget_range(step: dict[str, Any]) -> str:
+    """A forecast's 80 % range; models saved before ranges existed have none."""
+    if "low" not in step:
+        return "no range recorded"
+    return f"80% range {100 * step['low']:.0f}-{100 * step['high']:.0f}%"
 
 
 methods_app = typer.Typer(no_args_is_help=True, help="The adaptation methods and their options.")

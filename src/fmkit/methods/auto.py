@@ -239,7 +239,7 @@ def _posterior_gain(
 
 
 def _label_budget(job: FitJob, folds: Any, method_accuracy: float, per_class: int) -> list[dict[str, Any]]:
-    """Expected accuracy with more labels per class, from a probe learning curve on the same folds."""
+    """Expected accuracy with more labels per class: the benchmark's prior, nudged by a probe curve on the folds."""
     from fmkit.methods.encoder_head import EncoderClassifier
     from fmkit.selection.curve import plan_budget, probe_curve
 
@@ -247,10 +247,9 @@ def _label_budget(job: FitJob, folds: Any, method_accuracy: float, per_class: in
     y = np.array([labels.index(label) for label in job.train.labels])
     embeddings = EncoderClassifier.from_encoder(job.base_dir, labels).embed(job.train.texts)
     curve = probe_curve(embeddings, y, folds, job.seed)
-    if curve is None:
-        return []
     cv_per_class = float(np.mean([np.bincount(y[train]).min() for train, _ in folds]))
-    return [p.to_dict() for p in plan_budget(curve, method_accuracy, cv_per_class, per_class, len(labels))]
+    plan = plan_budget(curve, method_accuracy, cv_per_class, per_class, len(labels), len(y))
+    return [p.to_dict() for p in plan]
 
 
 register(Auto())
