@@ -84,6 +84,20 @@ def test_predictions_do_not_depend_on_batching(fitted: tuple[str, fmkit.AdaptedM
     assert model.predict_proba([]).shape == (0, len(model.labels))
 
 
+def test_one_pass_embeddings_and_probabilities_match_the_separate_calls(
+    fitted: tuple[str, fmkit.AdaptedModel, Path],
+) -> None:
+    _, model, _ = fitted
+    both = getattr(model.adapted, "embed_and_proba", None)
+    if both is None:
+        pytest.skip("this method's model has no one-pass embed_and_proba (improve select makes two passes)")
+    texts = ["my parcel never came", "refund please", "the app crashes"]
+    embeddings, probabilities = both(texts)
+    np.testing.assert_allclose(embeddings, model.adapted.embed(texts), atol=1e-5)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(probabilities, model.predict_proba(texts), atol=1e-5)
+    assert both([])[1].shape == (0, len(model.labels))
+
+
 def test_same_seed_same_model(
     fitted: tuple[str, fmkit.AdaptedModel, Path], few_tickets: LabeledTexts, tickets: dict[str, Path]
 ) -> None:

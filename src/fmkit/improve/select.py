@@ -69,8 +69,13 @@ def select_for_labeling(ws: Workspace, name: str, options: SelectOptions) -> dic
         )
     model = load(ws.store.get(info.digest))
     embed = embedder(ws, info, model)
-    probabilities = np.asarray(model.predict_proba(texts), dtype=np.float64)
-    embeddings = unit(np.asarray(embed(texts), dtype=np.float32))
+    both = getattr(model.adapted, "embed_and_proba", None)
+    if callable(both) and embed == getattr(model.adapted, "embed", None):  # the model's own encoder: one pass
+        raw, scores = both(texts)
+    else:
+        raw, scores = embed(texts), model.predict_proba(texts)
+    probabilities = np.asarray(scores, dtype=np.float64)
+    embeddings = unit(np.asarray(raw, dtype=np.float32))
     reference = training_texts(ws, info) or []
     rng = np.random.default_rng(options.seed)
     if len(reference) > REFERENCE_CAP:

@@ -164,11 +164,18 @@ class EncoderClassifier:
         """Label probabilities [N, C], columns in the order of ``labels``."""
         if not texts:
             return np.zeros((0, len(self.labels)), np.float32)
-        logits = self.logits(texts, batch_size)
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        probabilities: NDArray[np.float32] = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
-        return probabilities
+        return _softmax(self.logits(texts, batch_size))
+
+    def embed_and_proba(
+        self, texts: Sequence[str], batch_size: int = 64
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """``embed`` and ``predict_proba`` from one pass of the encoder (the head applied to the embeddings)."""
+        embeddings = self.embed(texts, batch_size)
+        if not len(texts):
+            return embeddings, np.zeros((0, len(self.labels)), np.float32)
+        with torch.inference_mode():
+            logits = self.model.head(torch.as_tensor(embeddings, device=device())).float().cpu().numpy()
+        return embeddings, _softmax(logits / self.temperature)
 
     def set_head(self, weight: NDArray[Any], bias: NDArray[Any]) -> None:
         with torch.no_grad():
@@ -240,3 +247,9 @@ class EncoderClassifier:
         )
         classifier.set_head(weight.numpy(), head["bias"].numpy())
         return classifier
+
+
+def _softmax(logits: NDArray[np.float32]) -> NDArray[np.float32]:
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities: NDArray[np.float32] = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+    return probabilities
