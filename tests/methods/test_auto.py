@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,8 @@ def test_auto_picks_says_why_and_plans_the_budget(few_tickets: LabeledTexts, tmp
     assert [b["per_class"] for b in budget] == [16, 32, 64]
     expected = [b["expected_accuracy"] for b in budget]
     assert info["auto_cv_accuracy"] <= expected[0] <= expected[1] <= expected[2] <= 1.0
+    assert all(b["low"] <= b["expected_accuracy"] <= b["high"] for b in budget)
+    assert 0 <= budget[0]["gain"] <= budget[1]["gain"] <= budget[2]["gain"]
     loaded = fmkit.load(tmp_path / "auto")  # loads through the chosen method
     texts = list(few_tickets.texts[:5])
     np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts), atol=1e-5)
@@ -161,3 +164,4 @@ def test_cli_prints_the_pick_the_reason_and_the_budget(
     assert code == 0
     assert "auto picked" in out and "2-fold cross-validated accuracy" in out
     assert "label budget: 32 more labels (16 per class)" in out
+    assert re.search(r"about \d+% accuracy \(80% range \d+-\d+%\), \+\d+ points", out)
