@@ -87,7 +87,7 @@ def measured_log_ratio(measured: dict[str, float]) -> float:
 
 def fit_prior(runs: dict[str, dict[str, Any]], weight: float, exclude: str | None = None) -> dict[str, float]:
     """The forecast constants from ``runs`` (all but dataset ``exclude``) for a given curve weight."""
-    from fmkit.selection.curve import Curve, curve_log_ratio
+    from fmkit.selection.curve import MIN_VARIANCE, Curve, curve_log_ratio
 
     chosen = [r for k, r in runs.items() if k.split("/")[0] != exclude]
     slopes = np.array([measured_log_ratio(r["measured"]) for r in chosen])
@@ -98,7 +98,9 @@ def fit_prior(runs: dict[str, dict[str, Any]], weight: float, exclude: str | Non
         1 - (1 - r["cv_accuracy_8"]) * np.exp(((1 - weight) * mean + weight * c) * np.log2(8 / r["cv_per_class"]))
         for r, c in zip(chosen, curves, strict=True)
     ]
-    binomial = [np.sqrt(max(r["cv_accuracy_8"] * (1 - r["cv_accuracy_8"]), 0.05) / r["n_items"]) for r in chosen]
+    binomial = [
+        np.sqrt(max(r["cv_accuracy_8"] * (1 - r["cv_accuracy_8"]), MIN_VARIANCE) / r["n_items"]) for r in chosen
+    ]
     misses = [(r["measured"]["8"] - t) / b for r, t, b in zip(chosen, today, binomial, strict=True)]
     return {"mean": mean, "spread": spread, "level_sd_inflation": float(np.sqrt(np.mean(np.square(misses))))}
 
@@ -215,6 +217,7 @@ def main() -> None:
     parser.add_argument("--dataset", nargs="*", default=list(label_efficiency.PUBLISHED))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--prior", action="store_true", help="print the constants for fmkit.selection.curve")
+    parser.add_argument("--markdown", action="store_true", help="print the docs table from the stored results")
     args = parser.parse_args()
     results = _results.load(RESULTS)
     if args.prior:
@@ -223,6 +226,9 @@ def main() -> None:
         print(f"ERROR_RATIO_PRIOR = ({prior['mean']:.3f}, {prior['spread']:.3f})")
         print(f"CURVE_WEIGHT = {best}")
         print(f"LEVEL_SD_INFLATION = {prior['level_sd_inflation']:.2f}")
+        return
+    if args.markdown:
+        print(markdown(results))
         return
     if not label_efficiency.SHARED.is_dir():
         raise SystemExit(f"skipped: {label_efficiency.SHARED} is absent")
@@ -250,6 +256,43 @@ def main() -> None:
     plot(results)
     print(json.dumps({k: v for k, v in best.items() if k != "rows"}))
     print(json.dumps({k: v for k, v in results["summary"]["method"].items() if k != "rows"}))
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The docs/benchmarks.md table: per dataset, the forecasts (leave-one-dataset-out) against the measurements."""
+    summary = results["summary"]
+    lines = [
+        "| dataset | seeds | CV acc at 8 | test acc at 8 | forecast 16 / 32 / 64 | measured 16 / 32 / 64 "
+        "| level error | gain error | old rule's level error | inside the 80 % range |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    rows = summary["probe"]["rows"]
+    for name in label_efficiency.PUBLISHED:
+        runs = [r for k, r in results["runs"].items() if k.split("/")[0] == name]
+        mine = [r for r in rows if r["dataset"] == name]
+        if not runs:
+            continue
+
+        def curve(field: str, chosen: list[dict[str, Any]] = mine) -> str:
+            means = [100 * np.mean([r[field] for r in chosen if r["per_class"] == t]) for t in TARGETS]
+            return " / ".join(f"{m:.1f}" for m in means)
+
+        lines.append(
+            f"| {name} | {len(runs)} | {100 * np.mean([r['cv_accuracy_8'] for r in runs]):.1f} "
+            f"| {100 * np.mean([r['measured']['8'] for r in runs]):.1f} "
+            f"| {curve('forecast')} | {curve('measured')} "
+            f"| {100 * np.mean([abs(r['error']) for r in mine]):.1f} "
+            f"| {100 * np.mean([abs(r['gain_error']) for r in mine]):.1f} "
+            f"| {100 * np.mean([abs(r['old_error']) for r in mine]):.1f} "
+            f"| {100 * np.mean([r['inside'] for r in mine]):.0f} % |"
+        )
+    probe = summary["probe"]
+    lines.append(
+        f"| **all** | {len(results['runs'])} | | | | | **{probe['mean_absolute_error_points']:.1f}** "
+        f"| **{probe['gain_mean_absolute_error_points']:.1f}** | {probe['old_rule_mean_absolute_error_points']:.1f} "
+        f"| **{100 * probe['range_80_coverage']:.0f} %** |"
+    )
+    return "\n".join(lines)
 
 
 def plot(results: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ ERROR_RATIO_PRIOR = (-0.096, 0.097)
 CURVE_WEIGHT = 0.4  #: how far the data's own curve moves the ratio from the prior (0: prior only)
 LEVEL_SD_INFLATION = 1.68  #: cross-validated accuracy's miss of test accuracy, in binomial standard errors
 LOG_RATIO_RANGE = (-1.0, 0.0)  #: a curve's ratio is clipped to [e^-1, 1]: error falls, at most by 63 % a doubling
+MIN_VARIANCE = 0.05  #: floor of p(1-p): a perfect CV score on a few items is not certainty
 Z80 = 1.2816  #: half-width of a central 80 % normal range, in standard deviations
 
 
@@ -141,7 +142,7 @@ def plan_budget(
     rate = log_ratio(curve, cv_per_class, prior)
     error_cv = 1 - method_accuracy
     today = 1 - error_cv * float(np.exp(rate * np.log2(per_class / cv_per_class)))
-    level_sd = LEVEL_SD_INFLATION * float(np.sqrt(max(method_accuracy * error_cv, 0.05) / max(1, n_items)))
+    level_sd = LEVEL_SD_INFLATION * float(np.sqrt(max(method_accuracy * error_cv, MIN_VARIANCE) / max(1, n_items)))
     points = []
     for factor in (2, 4, 8):
         doublings = float(np.log2(per_class * factor / cv_per_class))
