@@ -9,7 +9,7 @@ sample. The same rule is also checked on the method ``auto`` picks: its cross-va
 per class (benchmarks/label_efficiency.py's auto runs) against that method measured at 64.
 
     python benchmarks/label_budget.py [--dataset emotion sst5] [--seeds 0 1 2 3 4]
-    python benchmarks/label_budget.py --prior      # the constants for fmkit.selection.curve, from all runs
+    python benchmarks/label_budget.py --prior      # fmkit.selection.curve.BudgetRule's defaults, from all runs
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import label_efficiency  # noqa: E402
 RESULTS = HERE / "results" / "label_budget.json"
 MAX_TEST = 1000
 TARGETS = (16, 32, 64)
-WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)  # CURVE_WEIGHT candidates, chosen by the gain's out-of-sample error
+WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)  # curve_weight candidates, chosen by the gain's out-of-sample error
 
 
 def run(name: str, seed: int, embed: Any) -> dict[str, Any]:
@@ -85,45 +85,30 @@ def measured_log_ratio(measured: dict[str, float]) -> float:
     return float(np.polyfit(x, np.log([max(1e-3, 1 - measured[s]) for s in sizes]), 1)[0])
 
 
-def fit_prior(runs: dict[str, dict[str, Any]], weight: float, exclude: str | None = None) -> dict[str, float]:
-    """The forecast constants from ``runs`` (all but dataset ``exclude``) for a given curve weight."""
-    from fmkit.selection.curve import MIN_VARIANCE, Curve, curve_log_ratio
+def fit_rule(runs: dict[str, dict[str, Any]], weight: float, exclude: str | None = None) -> Any:
+    """The forecast's ``BudgetRule`` from ``runs`` (all but dataset ``exclude``) for a given curve weight."""
+    from fmkit.selection.curve import BudgetRule, Curve, carried, curve_log_ratio
 
     chosen = [r for k, r in runs.items() if k.split("/")[0] != exclude]
     slopes = np.array([measured_log_ratio(r["measured"]) for r in chosen])
-    curves = np.array([curve_log_ratio(Curve(**r["curve"], points=()), r["cv_per_class"]) for r in chosen])
+    fitted = [Curve(**r["curve"], points=()) for r in chosen]
+    curves = np.array([curve_log_ratio(c, r["cv_per_class"]) for c, r in zip(fitted, chosen, strict=True)])
     mean = float(np.mean(slopes - weight * curves) / (1 - weight))  # so that (1-w) mean + w curve fits on average
     spread = float(np.std(slopes - ((1 - weight) * mean + weight * curves), ddof=1))
-    today = [  # the cross-validated accuracy carried from the folds' labels per class to 8
-        1 - (1 - r["cv_accuracy_8"]) * np.exp(((1 - weight) * mean + weight * c) * np.log2(8 / r["cv_per_class"]))
-        for r, c in zip(chosen, curves, strict=True)
-    ]
-    binomial = [
-        np.sqrt(max(r["cv_accuracy_8"] * (1 - r["cv_accuracy_8"]), MIN_VARIANCE) / r["n_items"]) for r in chosen
-    ]
-    misses = [(r["measured"]["8"] - t) / b for r, t, b in zip(chosen, today, binomial, strict=True)]
-    return {"mean": mean, "spread": spread, "level_sd_inflation": float(np.sqrt(np.mean(np.square(misses))))}
+    unit = BudgetRule(mean, spread, weight, 1.0)  # level misses in plain binomial standard errors
+    misses = []
+    for curve, r in zip(fitted, chosen, strict=True):
+        today = carried(r["cv_accuracy_8"], unit.rate(curve, r["cv_per_class"]), r["cv_per_class"], 8)
+        misses.append((r["measured"]["8"] - today) / unit.level_sd(r["cv_accuracy_8"], r["n_items"]))
+    return BudgetRule(mean, spread, weight, float(np.sqrt(np.mean(np.square(misses)))))
 
 
-def forecast(run_: dict[str, Any], prior: dict[str, float], weight: float) -> Any:
-    """``plan_budget`` for one run under the given constants (without a stored curve: the prior alone)."""
-    from fmkit.selection import curve as module
+def forecast(run_: dict[str, Any], rule: Any) -> Any:
+    """``plan_budget`` for one run under ``rule`` (without a stored curve: the prior alone)."""
+    from fmkit.selection.curve import Curve, plan_budget
 
-    saved = module.CURVE_WEIGHT, module.LEVEL_SD_INFLATION
-    module.CURVE_WEIGHT, module.LEVEL_SD_INFLATION = weight, prior["level_sd_inflation"]
-    try:
-        curve = module.Curve(**run_["curve"], points=()) if "curve" in run_ else None
-        return module.plan_budget(
-            curve,
-            run_["cv_accuracy_8"],
-            run_["cv_per_class"],
-            8,
-            run_["n_classes"],
-            run_["n_items"],
-            (prior["mean"], prior["spread"]),
-        )
-    finally:
-        module.CURVE_WEIGHT, module.LEVEL_SD_INFLATION = saved
+    curve = Curve(**run_["curve"], points=()) if "curve" in run_ else None
+    return plan_budget(curve, run_["cv_accuracy_8"], run_["cv_per_class"], 8, run_["n_classes"], run_["n_items"], rule)
 
 
 def old_rule(run_: dict[str, Any], per_class: int) -> float:
@@ -138,11 +123,12 @@ def old_rule(run_: dict[str, Any], per_class: int) -> float:
 def evaluate(runs: dict[str, dict[str, Any]], weight: float, metric: str = "measured") -> dict[str, Any]:
     """Leave-one-dataset-out forecasts of every run: errors of the level and of the gain, and the range's hits."""
     rows = []
+    rules = {name: fit_rule(runs, weight, exclude=name) for name in {key.split("/")[0] for key in runs}}
     for key, run_ in sorted(runs.items()):
         name = key.split("/")[0]
-        prior = fit_prior(runs, weight, exclude=name)
-        for point in forecast(run_, prior, weight):
+        for point in forecast(run_, rules[name]):
             truth = run_[metric][str(point.per_class)]
+            old = old_rule(run_, point.per_class)
             rows.append(
                 {
                     "dataset": name,
@@ -152,8 +138,8 @@ def evaluate(runs: dict[str, dict[str, Any]], weight: float, metric: str = "meas
                     "high": point.high,
                     "measured": truth,
                     "error": point.expected_accuracy - truth,
-                    "old_error": old_rule(run_, point.per_class) - truth,
-                    "old_gain_error": old_rule(run_, point.per_class) - old_rule(run_, 8) - (truth - run_[metric]["8"]),
+                    "old_error": old - truth,
+                    "old_gain_error": old - old_rule(run_, 8) - (truth - run_[metric]["8"]),
                     "gain_error": point.gain - (truth - run_[metric]["8"]),
                     "inside": point.low <= truth <= point.high,
                 }
@@ -187,7 +173,7 @@ def method_check(runs: dict[str, dict[str, Any]], weight: float) -> dict[str, An
             continue
         n_classes = auto_run["label_budget"][0]["labels_to_add"] // 8  # 8 more per class at 16
         stored = {"cv_accuracy_8": float(cv.group(1)) / 100, "cv_per_class": 16 / 3, "n_classes": n_classes}
-        point = forecast({**stored, "n_items": 8 * n_classes}, fit_prior(runs, weight, exclude=name), weight)[-1]
+        point = forecast({**stored, "n_items": 8 * n_classes}, fit_rule(runs, weight, exclude=name))[-1]
         old = auto_run["label_budget"][-1]["expected_accuracy"]
         truth = at_64["score"] / 100
         rows.append(
@@ -216,16 +202,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", nargs="*", default=list(label_efficiency.PUBLISHED))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--prior", action="store_true", help="print the constants for fmkit.selection.curve")
+    parser.add_argument("--prior", action="store_true", help="print BudgetRule's defaults from all runs")
     parser.add_argument("--markdown", action="store_true", help="print the docs table from the stored results")
     args = parser.parse_args()
     results = _results.load(RESULTS)
     if args.prior:
         best = min(WEIGHTS, key=lambda w: evaluate(results["runs"], w)["gain_mean_absolute_error_points"])
-        prior = fit_prior(results["runs"], best)
-        print(f"ERROR_RATIO_PRIOR = ({prior['mean']:.3f}, {prior['spread']:.3f})")
-        print(f"CURVE_WEIGHT = {best}")
-        print(f"LEVEL_SD_INFLATION = {prior['level_sd_inflation']:.2f}")
+        rule = fit_rule(results["runs"], best)
+        print(
+            f"log_ratio={rule.log_ratio:.3f}, spread={rule.spread:.3f}, curve_weight={best}, "
+            f"level_sd_inflation={rule.level_sd_inflation:.2f}"
+        )
         return
     if args.markdown:
         print(markdown(results))

@@ -3,15 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fmkit.selection.curve import (
-    CURVE_WEIGHT,
-    ERROR_RATIO_PRIOR,
-    curve_log_ratio,
-    fit_curve,
-    log_ratio,
-    plan_budget,
-    probe_curve,
-)
+from fmkit.selection.curve import RULE, BudgetRule, curve_log_ratio, fit_curve, plan_budget, probe_curve
 
 
 def test_fit_recovers_an_inverse_power_law() -> None:
@@ -37,7 +29,7 @@ def test_budget_plan_grows_with_labels_and_stays_a_probability() -> None:
 
 def test_the_error_falls_by_the_ratio_per_doubling() -> None:
     plan = plan_budget(None, method_accuracy=0.6, cv_per_class=4, per_class=8, n_classes=2, n_items=16)
-    ratio = np.exp(ERROR_RATIO_PRIOR[0])
+    ratio = np.exp(RULE.log_ratio)
     errors = [1 - p.expected_accuracy for p in plan]
     assert errors == pytest.approx([0.4 * ratio**2, 0.4 * ratio**3, 0.4 * ratio**4])
 
@@ -46,8 +38,9 @@ def test_a_flat_curve_only_nudges_the_prior() -> None:
     flat = fit_curve([(n, 0.7) for n in (2.0, 3.0, 4.0, 5.0)])
     assert flat is not None
     assert curve_log_ratio(flat, 5) == pytest.approx(0.0, abs=1e-6)
-    assert log_ratio(flat, 5) == pytest.approx((1 - CURVE_WEIGHT) * ERROR_RATIO_PRIOR[0])
-    assert log_ratio(flat, 5) < 0  # more labels still buy accuracy
+    assert RULE.rate(flat, 5) == pytest.approx((1 - RULE.curve_weight) * RULE.log_ratio)
+    assert RULE.rate(flat, 5) < 0  # more labels still buy accuracy
+    assert BudgetRule(curve_weight=0.0).rate(flat, 5) == pytest.approx(RULE.log_ratio)
 
 
 def test_more_scored_items_narrow_the_range() -> None:

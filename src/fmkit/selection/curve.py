@@ -5,12 +5,12 @@ follow an inverse power law, Figueroa et al., 2012, "Predicting sample size requ
 performance"). Fitting that law to a few labels alone is unreliable: from 8 labels per class the fitted curve
 is often flat where the measured accuracy still climbs (docs/benchmarks.md). So the ratio per doubling is an
 empirical-Bayes estimate: the prior is the ratio measured by ``benchmarks/label_budget.py`` on six datasets
-(``ERROR_RATIO_PRIOR``), moved part of the way (``CURVE_WEIGHT``) toward the ratio of the data's own curve,
+(``BudgetRule.log_ratio``), moved part of the way (``BudgetRule.curve_weight``) toward the data's own curve,
 which a logistic-regression probe on frozen embeddings measures on growing per-class subsets of each
 cross-validation fold. The chosen method's cross-validated error is then carried along that ratio:
 ``error(n') = error_cv * ratio ** log2(n' / n_cv)``, where ``n_cv`` is the labels per class the folds trained
 on. The 80 % range adds the cross-validation's own noise (binomial on the scored items, widened by
-``LEVEL_SD_INFLATION``, measured) to the spread of the ratio; the benchmark checks how often it holds.
+``BudgetRule.level_sd_inflation``, measured) to the spread of the ratio; the benchmark checks how often it holds.
 """
 
 from __future__ import annotations
@@ -22,11 +22,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 REPEATS = 3  # subsamples per (fold, size)
-#: log error ratio per doubling of the labels per class: (expected, spread around it), from
-#: ``python benchmarks/label_budget.py --prior`` (6 datasets x 5 seeds, 8 -> 16/32/64 labels per class)
-ERROR_RATIO_PRIOR = (-0.096, 0.097)
-CURVE_WEIGHT = 0.4  #: how far the data's own curve moves the ratio from the prior (0: prior only)
-LEVEL_SD_INFLATION = 1.68  #: cross-validated accuracy's miss of test accuracy, in binomial standard errors
 LOG_RATIO_RANGE = (-1.0, 0.0)  #: a curve's ratio is clipped to [e^-1, 1]: error falls, at most by 63 % a doubling
 MIN_VARIANCE = 0.05  #: floor of p(1-p): a perfect CV score on a few items is not certainty
 Z80 = 1.2816  #: half-width of a central 80 % normal range, in standard deviations
@@ -119,11 +114,33 @@ def curve_log_ratio(curve: Curve, per_class: float) -> float:
     return float(np.clip(np.log(doubled / now), LOG_RATIO_RANGE[0], LOG_RATIO_RANGE[1]))
 
 
-def log_ratio(curve: Curve | None, cv_per_class: float, prior: tuple[float, float] = ERROR_RATIO_PRIOR) -> float:
-    """Expected log error ratio per doubling: the benchmark prior, moved ``CURVE_WEIGHT`` toward the data's curve."""
-    if curve is None:
-        return prior[0]
-    return (1 - CURVE_WEIGHT) * prior[0] + CURVE_WEIGHT * curve_log_ratio(curve, cv_per_class)
+@dataclass(frozen=True)
+class BudgetRule:
+    """The forecast's constants; the defaults are ``python benchmarks/label_budget.py --prior`` (6 datasets x
+    5 seeds, 8 -> 16/32/64 labels per class)."""
+
+    log_ratio: float = -0.096  #: expected log error ratio per doubling of the labels per class
+    spread: float = 0.097  #: standard deviation of the measured log ratio around this rule's
+    curve_weight: float = 0.4  #: how far the data's own curve moves the ratio from the prior (0: prior only)
+    level_sd_inflation: float = 1.68  #: cross-validated accuracy's miss of test accuracy, in binomial SEs
+
+    def rate(self, curve: Curve | None, cv_per_class: float) -> float:
+        """Expected log error ratio per doubling: the prior, moved ``curve_weight`` toward the data's curve."""
+        if curve is None:
+            return self.log_ratio
+        return (1 - self.curve_weight) * self.log_ratio + self.curve_weight * curve_log_ratio(curve, cv_per_class)
+
+    def level_sd(self, accuracy: float, n_items: int) -> float:
+        """How far a cross-validated ``accuracy`` on ``n_items`` items may be from the test accuracy (1 sd)."""
+        return self.level_sd_inflation * float(np.sqrt(max(accuracy * (1 - accuracy), MIN_VARIANCE) / max(1, n_items)))
+
+
+RULE = BudgetRule()
+
+
+def carried(accuracy: float, rate: float, from_per_class: float, to_per_class: float) -> float:
+    """``accuracy`` measured with ``from_per_class`` labels per class, its error carried along ``rate``."""
+    return 1 - (1 - accuracy) * float(np.exp(rate * np.log2(to_per_class / from_per_class)))
 
 
 def plan_budget(
@@ -133,22 +150,21 @@ def plan_budget(
     per_class: int,
     n_classes: int,
     n_items: int,
-    prior: tuple[float, float] = ERROR_RATIO_PRIOR,
+    rule: BudgetRule = RULE,
 ) -> list[BudgetPoint]:
     """Expected accuracy, its 80 % range and the gain over today at 2x, 4x and 8x the labels per class.
 
     ``method_accuracy`` is the cross-validated accuracy on ``n_items`` items with ``cv_per_class`` training
     labels per class in each fold; today's model has ``per_class``. See the module docstring for the rule."""
-    rate = log_ratio(curve, cv_per_class, prior)
-    error_cv = 1 - method_accuracy
-    today = 1 - error_cv * float(np.exp(rate * np.log2(per_class / cv_per_class)))
-    level_sd = LEVEL_SD_INFLATION * float(np.sqrt(max(method_accuracy * error_cv, MIN_VARIANCE) / max(1, n_items)))
+    rate = rule.rate(curve, cv_per_class)
+    today = carried(method_accuracy, rate, cv_per_class, per_class)
+    level_sd = rule.level_sd(method_accuracy, n_items)
     points = []
     for factor in (2, 4, 8):
         doublings = float(np.log2(per_class * factor / cv_per_class))
-        error = error_cv * float(np.exp(rate * doublings))
-        sd = float(np.hypot(level_sd, error * doublings * prior[1]))
-        expected = float(np.clip(1 - error, 0.0, 1.0))
+        accuracy = carried(method_accuracy, rate, cv_per_class, per_class * factor)
+        sd = float(np.hypot(level_sd, (1 - accuracy) * doublings * rule.spread))
+        expected = float(np.clip(accuracy, 0.0, 1.0))
         points.append(
             BudgetPoint(
                 per_class * factor,
