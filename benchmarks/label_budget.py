@@ -166,13 +166,16 @@ def method_check(runs: dict[str, dict[str, Any]], weight: float) -> dict[str, An
         name, shots, seed, candidate = key.split("/")
         method = auto_run.get("auto_method")
         at_64 = efficiency.get(f"{name}/64/{seed}/{method}")
-        cv = re.search(rf"{re.escape(str(method))} ([\d.]+)", auto_run.get("auto_why", ""))
+        cv = auto_run.get("auto_cv_accuracy")
+        if cv is None:  # runs stored before label_efficiency.py kept it: the figure auto_why printed
+            found = re.search(rf"{re.escape(str(method))} ([\d.]+)", auto_run.get("auto_why", ""))
+            cv = float(found.group(1)) / 100 if found else None
         if candidate != "auto" or shots != "8" or at_64 is None or cv is None or not auto_run.get("label_budget"):
             continue
         if at_64["metric"] != "accuracy":  # amazon_counterfactual_en is scored by MCC there
             continue
         n_classes = auto_run["label_budget"][0]["labels_to_add"] // 8  # 8 more per class at 16
-        stored = {"cv_accuracy_8": float(cv.group(1)) / 100, "cv_per_class": 16 / 3, "n_classes": n_classes}
+        stored = {"cv_accuracy_8": float(cv), "cv_per_class": 16 / 3, "n_classes": n_classes}
         point = forecast({**stored, "n_items": 8 * n_classes}, fit_rule(runs, weight, exclude=name))[-1]
         old = auto_run["label_budget"][-1]["expected_accuracy"]
         truth = at_64["score"] / 100

@@ -126,6 +126,7 @@ def run_fmkit(method: str, train: Any, pool: Any, test: Any, seed: int) -> tuple
     if method == "auto":
         CHOSEN["auto_method"] = model.manifest["fit_info"]["auto_method"]
         CHOSEN["auto_why"] = model.manifest["fit_info"]["auto_why"]
+        CHOSEN["auto_cv_accuracy"] = model.manifest["fit_info"]["auto_cv_accuracy"]  # label_budget.py checks it
         CHOSEN["label_budget"] = model.manifest["fit_info"]["label_budget"]  # forecasts, checked against N=64
     return model.predict(list(test.texts)), seconds
 
