@@ -56,7 +56,7 @@ def test_a_clear_lead_overrides_the_prior() -> None:
 def test_the_benchmark_prior_holds_back_a_lucky_zero_shot_on_16_labels() -> None:
     """SST-2, 8 labels per class, seed 1: zero-shot 14/16 in cross-validation (63 % on the test set), the
     trained methods at chance on 5-label folds (66 to 73 % on the test set). 2.4 standard errors alone
-    would switch; with the benchmark's prior for zero-shot (13.6 points behind) auto keeps contrastive."""
+    would switch; with the benchmark's prior for zero-shot (13.9 points behind) auto keeps contrastive."""
     prior = _result("contrastive", [1] * 7 + [0] * 7 + [1, 0])
     lucky = _result("zero-shot", [1] * 7 + [1] * 6 + [0, 1, 0])
     gain, se = lucky.advantage(prior)
