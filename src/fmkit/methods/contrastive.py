@@ -69,7 +69,7 @@ MIN_STEPS, MAX_STEPS = 20, 200
 def auto_steps(n_examples: int, batch_size: int) -> int:
     """``PASSES`` passes over the data, at least ``MIN_STEPS`` and at most ``MAX_STEPS`` optimiser steps.
 
-    The floor decides with few labels (8 per class on up to 6 classes is at most 24 steps): on the validation
+    The floor decides with few labels (8 per class on up to 5 classes; emotion's 6 get 24 steps): on the validation
     splits of emotion and SST-5 with 8 labels per class, 20 steps at lr 5e-5 scored as 40 steps at 2e-5 (37.7
     vs 37.6, 29.3 vs 29.8) in half the time. The passes decide with more: at 64 labels per class, 16 passes
     instead of 4 gained on every validation split of ``benchmarks/contrastive_steps.py`` (docs/benchmarks.md).
