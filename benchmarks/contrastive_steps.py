@@ -34,20 +34,18 @@ import label_efficiency  # noqa: E402
 
 RESULTS = HERE / "results" / "contrastive_steps.json"
 DATASETS = ("sst2", "amazon_counterfactual_en", "sst5", "emotion")  # the four with a validation split
-BATCH = 32  # contrastive's default batch size
 MAX_VALID = 2000
 
 
 def validation(name: str) -> Any:
+    """(the label-efficiency split: its training pool and metric, the validation set capped at MAX_VALID)."""
     from fmkit.data import load_labeled
 
     split = label_efficiency.load_dataset(name, MAX_VALID)
     valid = load_labeled(
         str(label_efficiency.SHARED / name / "validation.csv"), label_col="label_text", known_labels=split.train.classes
     )
-    if len(valid) > MAX_VALID:
-        valid = valid.subset(np.sort(np.random.default_rng(0).choice(len(valid), MAX_VALID, replace=False)))
-    return split, valid
+    return split, label_efficiency.capped(valid, MAX_VALID)
 
 
 def main() -> None:
@@ -63,7 +61,9 @@ def main() -> None:
         if not label_efficiency.SHARED.is_dir():
             raise SystemExit(f"skipped: {label_efficiency.SHARED} is absent")
         import fmkit
+        from fmkit.methods.contrastive import ContrastiveConfig
 
+        batch = ContrastiveConfig().contrastive_batch_size  # the sweep varies passes at contrastive's batch size
         for name in args.dataset:
             split, valid = validation(name)
             for shots in args.shots:
@@ -73,12 +73,12 @@ def main() -> None:
                         key = f"{name}/{shots}/{seed}/{passes}"
                         if key in results["runs"]:
                             continue
-                        steps = max(1, math.ceil(passes * len(train) / BATCH))
+                        steps = max(1, math.ceil(passes * len(train) / batch))
                         print(f"{key}: {steps} steps on {len(train)} labels ...", flush=True)
                         started = time.perf_counter()
                         model = fmkit.adapt(train, method="contrastive", seed=seed, config={"contrastive_steps": steps})
                         seconds = time.perf_counter() - started
-                        metric = "mcc" if name == "amazon_counterfactual_en" else "accuracy"
+                        metric = split.metric
                         value = label_efficiency.score(metric, list(valid.labels), model.predict(list(valid.texts)))
                         results["runs"][key] = {"score": value, "metric": metric, "steps": steps, "seconds": seconds}
                         print(f"  {metric} {value:.1f} in {seconds:.0f} s", flush=True)

@@ -81,9 +81,14 @@ def load_dataset(name: str, max_test: int) -> Split:
     train_file = "train_10k.csv" if name == "ag_news" else "train.csv"
     train = load_labeled(str(folder / train_file), label_col="label_text")
     test = load_labeled(str(folder / "test.csv"), label_col="label_text", known_labels=train.classes)
-    if len(test) > max_test:
-        test = test.subset(np.sort(np.random.default_rng(0).choice(len(test), max_test, replace=False)))
-    return Split(train, test, "mcc" if name == "amazon_counterfactual_en" else "accuracy")
+    return Split(train, capped(test, max_test), "mcc" if name == "amazon_counterfactual_en" else "accuracy")
+
+
+def capped(data: Any, max_rows: int) -> Any:
+    """``data``, or a fixed seeded sample of ``max_rows`` of its rows (in their order) when it has more."""
+    if len(data) <= max_rows:
+        return data
+    return data.subset(np.sort(np.random.default_rng(0).choice(len(data), max_rows, replace=False)))
 
 
 def sample(split: Split, name: str, shots: int, seed: int) -> Any:
