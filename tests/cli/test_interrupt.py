@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pytest
 
+# `python -m fmkit`, with Ctrl-C raising KeyboardInterrupt as at a terminal: a shell's background job (`make test &`)
+# inherits SIGINT ignored, and Python then installs no handler for it.
+AS_AT_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('fmkit', run_name='__main__', alter_sys=True)"
+)
+
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupted_adapt_leaves_nothing(sig: int, code: int, tickets: dict[str, Path], tmp_path: Path) -> None:
@@ -18,8 +25,8 @@ def test_interrupted_adapt_leaves_nothing(sig: int, code: int, tickets: dict[str
     runs.mkdir()
     command = [
         sys.executable,
-        "-m",
-        "fmkit",
+        "-c",
+        AS_AT_A_TERMINAL,
         "adapt",
         "--data",
         str(tickets["few"]),
