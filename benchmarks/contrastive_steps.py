@@ -26,6 +26,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,16 @@ def stop_step(windows: list[float], threshold: float, planned: int) -> int:
     return planned
 
 
+def training_sets(names: list[str], shots: list[int], seeds: list[int]) -> Iterator[tuple[str, int, int, Any, Any]]:
+    """(dataset, labels per class, seed, the sampled training set, its validation rows) for every combination."""
+    for name in names:
+        split = label_efficiency.load_dataset(name, MAX_VALID)
+        for n in shots:
+            for seed in seeds:
+                train = label_efficiency.sample(split, name, n, seed)
+                yield name, n, seed, train, validation(name, train)
+
+
 def stored_run_stopping_at(runs: dict[str, Any], base: str, stop: int) -> str | None:
     """The key of a trained (not reused) run of ``base`` that took ``stop`` steps, if there is one."""
     same = [key for key, run in runs.items() if key.startswith(f"{base}/") and run["steps"] == stop]
@@ -104,33 +115,26 @@ def sweep_stop_loss(
     results: dict[str, Any], names: list[str], shots: list[int], seeds: list[int], thresholds: list[float]
 ) -> None:
     """Per (dataset, shots, seed): the full run (rule off), then the run with each threshold, default passes."""
-    for name in names:
-        split = label_efficiency.load_dataset(name, MAX_VALID)
-        for n in shots:
-            for seed in seeds:
-                train = label_efficiency.sample(split, name, n, seed)
-                valid = validation(name, train)
-                base = f"stop/{name}/{n}/{seed}"
-                if f"{base}/none" not in results["runs"]:
-                    print(f"{base}/none: full run on {len(train)} labels ...", flush=True)
-                    results["runs"][f"{base}/none"] = fit_and_score(
-                        name, train, valid, seed, {"contrastive_stop_loss": None}
-                    )
-                    _results.save(RESULTS, results)
-                full = results["runs"][f"{base}/none"]
-                for threshold in thresholds:
-                    key = f"{base}/{threshold:g}"
-                    if key in results["runs"]:
-                        continue
-                    stop = stop_step(full["loss_windows"], threshold, full["steps"])
-                    same = stored_run_stopping_at(results["runs"], base, stop)
-                    if same:  # the rule stops where a stored run stopped: the same model
-                        results["runs"][key] = {**results["runs"][same], "reused": same}
-                    else:
-                        print(f"{key}: ...", flush=True)
-                        config = {"contrastive_stop_loss": threshold}
-                        results["runs"][key] = fit_and_score(name, train, valid, seed, config)
-                    _results.save(RESULTS, results)
+    for name, n, seed, train, valid in training_sets(names, shots, seeds):
+        base = f"stop/{name}/{n}/{seed}"
+        if f"{base}/none" not in results["runs"]:
+            print(f"{base}/none: full run on {len(train)} labels ...", flush=True)
+            results["runs"][f"{base}/none"] = fit_and_score(name, train, valid, seed, {"contrastive_stop_loss": None})
+            _results.save(RESULTS, results)
+        full = results["runs"][f"{base}/none"]
+        for threshold in thresholds:
+            key = f"{base}/{threshold:g}"
+            if key in results["runs"]:
+                continue
+            stop = stop_step(full["loss_windows"], threshold, full["steps"])
+            same = stored_run_stopping_at(results["runs"], base, stop)
+            if same:  # the rule stops where a stored run stopped: the same model
+                results["runs"][key] = {**results["runs"][same], "reused": same}
+            else:
+                print(f"{key}: ...", flush=True)
+                config = {"contrastive_stop_loss": threshold}
+                results["runs"][key] = fit_and_score(name, train, valid, seed, config)
+            _results.save(RESULTS, results)
 
 
 def main() -> None:
@@ -160,21 +164,16 @@ def sweep_passes(
     from fmkit.methods.contrastive import ContrastiveConfig
 
     batch = ContrastiveConfig().contrastive_batch_size  # the sweep varies passes at contrastive's batch size
-    for name in names:
-        split = label_efficiency.load_dataset(name, MAX_VALID)
-        for n in shots:
-            for seed in seeds:
-                train = label_efficiency.sample(split, name, n, seed)
-                valid = validation(name, train)
-                for p in passes:
-                    key = f"{name}/{n}/{seed}/{p}"
-                    if key in results["runs"]:
-                        continue
-                    steps = max(1, math.ceil(p * len(train) / batch))
-                    print(f"{key}: {steps} steps on {len(train)} labels ...", flush=True)
-                    config = {"contrastive_steps": steps, "contrastive_stop_loss": None}
-                    results["runs"][key] = fit_and_score(name, train, valid, seed, config)
-                    _results.save(RESULTS, results)
+    for name, n, seed, train, valid in training_sets(names, shots, seeds):
+        for p in passes:
+            key = f"{name}/{n}/{seed}/{p}"
+            if key in results["runs"]:
+                continue
+            steps = max(1, math.ceil(p * len(train) / batch))
+            print(f"{key}: {steps} steps on {len(train)} labels ...", flush=True)
+            config = {"contrastive_steps": steps, "contrastive_stop_loss": None}
+            results["runs"][key] = fit_and_score(name, train, valid, seed, config)
+            _results.save(RESULTS, results)
 
 
 def table(results: dict[str, Any]) -> dict[tuple[str, int], dict[int, list[float]]]:
