@@ -48,11 +48,10 @@ MAX_VALID = 2000
 COLORS = dict(zip((*DATASETS, *HELD_OUT), ("C0", "C1", "C2", "C3", "C4", "C5"), strict=True))  # same in both panels
 
 
-def validation(name: str, train: Any) -> Any:
-    """The validation set capped at MAX_VALID rows, or held-out pool rows (none of ``train``'s texts)."""
+def validation(name: str, split: Any, train: Any) -> Any:
+    """The validation set capped at MAX_VALID rows, or held-out rows of ``split``'s pool (none of ``train``'s)."""
     from fmkit.data import load_labeled
 
-    split = label_efficiency.load_dataset(name, MAX_VALID)
     if name in HELD_OUT:
         seen = set(train.texts)
         return label_efficiency.capped(
@@ -64,14 +63,13 @@ def validation(name: str, train: Any) -> Any:
     return label_efficiency.capped(valid, MAX_VALID)
 
 
-def fit_and_score(name: str, train: Any, valid: Any, seed: int, config: dict[str, Any]) -> dict[str, Any]:
-    """Tune ``contrastive`` with ``config`` and score it on ``valid``: the stored run."""
+def fit_and_score(metric: str, train: Any, valid: Any, seed: int, config: dict[str, Any]) -> dict[str, Any]:
+    """Tune ``contrastive`` with ``config`` and score it on ``valid`` with ``metric``: the stored run."""
     import fmkit
 
     started = time.perf_counter()
     model = fmkit.adapt(train, method="contrastive", seed=seed, config=config)
     seconds = time.perf_counter() - started
-    metric = "mcc" if name == "amazon_counterfactual_en" else "accuracy"
     value = label_efficiency.score(metric, list(valid.labels), model.predict(list(valid.texts)))
     info = model.manifest["fit_info"]
     print(f"  {metric} {value:.1f} in {seconds:.0f} s ({info['steps']} steps)", flush=True)
@@ -85,24 +83,26 @@ def fit_and_score(name: str, train: Any, valid: Any, seed: int, config: dict[str
 
 
 def stop_step(windows: list[float], threshold: float, planned: int) -> int:
-    """Where the stopping rule would stop, given the loss windows of a full run."""
-    from fmkit.methods.contrastive import MIN_STEPS, WINDOW
+    """Where contrastive's stopping rule (``converged``) would stop, given the loss windows of a full run."""
+    from fmkit.methods.contrastive import WINDOW, converged
 
     for i, loss in enumerate(windows):
         done = min((i + 1) * WINDOW, planned)
-        if done % WINDOW == 0 and done >= MIN_STEPS and loss < threshold:
+        if converged([loss] * WINDOW, done, threshold):  # a window with that mean
             return done
     return planned
 
 
-def training_sets(names: list[str], shots: list[int], seeds: list[int]) -> Iterator[tuple[str, int, int, Any, Any]]:
-    """(dataset, labels per class, seed, the sampled training set, its validation rows) for every combination."""
+def training_sets(
+    names: list[str], shots: list[int], seeds: list[int]
+) -> Iterator[tuple[str, str, int, int, Any, Any]]:
+    """(dataset, metric, labels per class, seed, the sampled training set, its validation rows), every combination."""
     for name in names:
         split = label_efficiency.load_dataset(name, MAX_VALID)
         for n in shots:
             for seed in seeds:
                 train = label_efficiency.sample(split, name, n, seed)
-                yield name, n, seed, train, validation(name, train)
+                yield name, split.metric, n, seed, train, validation(name, split, train)
 
 
 def stored_run_stopping_at(runs: dict[str, Any], base: str, stop: int) -> str | None:
@@ -115,11 +115,11 @@ def sweep_stop_loss(
     results: dict[str, Any], names: list[str], shots: list[int], seeds: list[int], thresholds: list[float]
 ) -> None:
     """Per (dataset, shots, seed): the full run (rule off), then the run with each threshold, default passes."""
-    for name, n, seed, train, valid in training_sets(names, shots, seeds):
+    for name, metric, n, seed, train, valid in training_sets(names, shots, seeds):
         base = f"stop/{name}/{n}/{seed}"
         if f"{base}/none" not in results["runs"]:
             print(f"{base}/none: full run on {len(train)} labels ...", flush=True)
-            results["runs"][f"{base}/none"] = fit_and_score(name, train, valid, seed, {"contrastive_stop_loss": None})
+            results["runs"][f"{base}/none"] = fit_and_score(metric, train, valid, seed, {"contrastive_stop_loss": None})
             _results.save(RESULTS, results)
         full = results["runs"][f"{base}/none"]
         for threshold in thresholds:
@@ -133,7 +133,7 @@ def sweep_stop_loss(
             else:
                 print(f"{key}: ...", flush=True)
                 config = {"contrastive_stop_loss": threshold}
-                results["runs"][key] = fit_and_score(name, train, valid, seed, config)
+                results["runs"][key] = fit_and_score(metric, train, valid, seed, config)
             _results.save(RESULTS, results)
 
 
@@ -164,7 +164,7 @@ def sweep_passes(
     from fmkit.methods.contrastive import ContrastiveConfig
 
     batch = ContrastiveConfig().contrastive_batch_size  # the sweep varies passes at contrastive's batch size
-    for name, n, seed, train, valid in training_sets(names, shots, seeds):
+    for name, metric, n, seed, train, valid in training_sets(names, shots, seeds):
         for p in passes:
             key = f"{name}/{n}/{seed}/{p}"
             if key in results["runs"]:
@@ -172,7 +172,7 @@ def sweep_passes(
             steps = max(1, math.ceil(p * len(train) / batch))
             print(f"{key}: {steps} steps on {len(train)} labels ...", flush=True)
             config = {"contrastive_steps": steps, "contrastive_stop_loss": None}
-            results["runs"][key] = fit_and_score(name, train, valid, seed, config)
+            results["runs"][key] = fit_and_score(metric, train, valid, seed, config)
             _results.save(RESULTS, results)
 
 
