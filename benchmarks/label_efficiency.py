@@ -8,9 +8,9 @@ training wall-clock and peak memory are recorded. The `setfit` package (benchmar
     python benchmarks/label_efficiency.py --dataset emotion --shots 8 --seeds 0 1 2 3 4
     python benchmarks/label_efficiency.py --dataset sst5 --candidates contrastive setfit tfidf
     python benchmarks/label_efficiency.py --plot-only
-    python benchmarks/label_efficiency.py --prior-gains   # auto's FEW_LABEL_GAINS, from the stored runs
+    python benchmarks/label_efficiency.py --prior-gains   # auto's BENCHMARK_GAINS, from the stored runs
 
-auto's decision leans on a prior fitted to this benchmark (fmkit.methods.auto.FEW_LABEL_GAINS); so that auto
+auto's decision leans on a prior fitted to this benchmark (fmkit.methods.auto.BENCHMARK_GAINS); so that auto
 is not scored on the data its prior saw, each auto run here uses the gains of the other datasets only
 (leave-one-dataset-out), recorded with the run.
 
@@ -108,6 +108,7 @@ def score(metric: str, truth: list[str], predicted: list[str]) -> float:
 
 
 CHOSEN: dict[str, Any] = {}  # what auto picked in the last run
+PRIOR_SHOTS = (8, 64)  # the label counts auto's benchmark prior is measured at
 
 
 def prior_gains(runs: dict[str, dict[str, Any]], shots: int = 8, exclude: str | None = None) -> dict[str, Any]:
@@ -198,8 +199,12 @@ def main() -> None:
     parser.add_argument("--prior-gains", action="store_true", help="print auto's benchmark prior from the results")
     args = parser.parse_args()
     if args.prior_gains:
-        for method, (mean, sd) in sorted(prior_gains(_results.load(RESULTS)["runs"]).items()):
-            print(f'    "{method}": ({mean}, {sd}),')
+        runs = _results.load(RESULTS)["runs"]
+        for shots in PRIOR_SHOTS:
+            print(f"    {shots}: {{")
+            for method, (mean, sd) in sorted(prior_gains(runs, shots).items()):
+                print(f'        "{method}": ({mean}, {sd}),')
+            print("    },")
         return
     if args.markdown:
         print(markdown(_results.load(RESULTS)))
@@ -223,8 +228,8 @@ def main() -> None:
                         if candidate == "auto":  # leave-one-dataset-out prior (see the module docstring)
                             from fmkit.methods import auto
 
-                            auto.FEW_LABEL_GAINS = prior_gains(results["runs"], exclude=name)
-                            CHOSEN["prior_gains"] = auto.FEW_LABEL_GAINS
+                            auto.BENCHMARK_GAINS = {n: prior_gains(results["runs"], n, name) for n in PRIOR_SHOTS}
+                            CHOSEN["prior_gains"] = auto.benchmark_gains(shots)
                         print(f"{key} ({len(train)} labels) ...", flush=True)
                         predicted, seconds, peak = measure(fn)
                         value = score(split.metric, list(split.test.labels), predicted)

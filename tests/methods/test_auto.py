@@ -9,7 +9,7 @@ import pytest
 import fmkit
 from fmkit.data import LabeledTexts
 from fmkit.errors import ConfigError
-from fmkit.methods.auto import FEW_LABEL_GAINS, decide, prior_method
+from fmkit.methods.auto import BENCHMARK_GAINS, benchmark_gains, decide, prior_method
 from fmkit.selection.crossval import CVResult
 
 
@@ -20,7 +20,16 @@ def _result(name: str, correct: list[int]) -> CVResult:
 
 def test_prior_follows_the_label_count() -> None:
     assert prior_method(8) == "contrastive"
+    assert prior_method(64) == "contrastive"
     assert prior_method(256) == "finetune"
+
+
+def test_benchmark_gains_come_from_the_nearest_measured_label_count() -> None:
+    assert benchmark_gains(2) is BENCHMARK_GAINS[8]
+    assert benchmark_gains(16) is BENCHMARK_GAINS[8]
+    assert benchmark_gains(32) is BENCHMARK_GAINS[64]
+    assert benchmark_gains(64) is BENCHMARK_GAINS[64]
+    assert benchmark_gains(65) == {}  # beyond what the benchmark measured: the plain paired test
 
 
 def test_a_lead_within_noise_keeps_the_prior() -> None:
@@ -62,7 +71,7 @@ def test_the_benchmark_prior_holds_back_a_lucky_zero_shot_on_16_labels() -> None
     gain, se = lucky.advantage(prior)
     assert gain > 2 * se
     assert decide({"contrastive": prior, "zero-shot": lucky}, "contrastive", 3)[0] == "zero-shot"
-    chosen, why = decide({"contrastive": prior, "zero-shot": lucky}, "contrastive", 3, FEW_LABEL_GAINS)
+    chosen, why = decide({"contrastive": prior, "zero-shot": lucky}, "contrastive", 3, BENCHMARK_GAINS[8])
     assert chosen == "contrastive"
     assert "combined with fmkit's benchmark" in why
 
@@ -70,7 +79,7 @@ def test_the_benchmark_prior_holds_back_a_lucky_zero_shot_on_16_labels() -> None
 def test_a_lead_on_many_labels_overrides_the_benchmark_prior() -> None:
     prior = _result("contrastive", [1] * 300 + [0] * 300)
     better = _result("zero-shot", [1] * 300 + [1] * 150 + [0] * 150)
-    chosen, _ = decide({"contrastive": prior, "zero-shot": better}, "contrastive", 3, FEW_LABEL_GAINS)
+    chosen, _ = decide({"contrastive": prior, "zero-shot": better}, "contrastive", 3, BENCHMARK_GAINS[8])
     assert chosen == "zero-shot"
 
 
