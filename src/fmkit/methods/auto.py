@@ -57,7 +57,7 @@ BENCHMARK_GAINS: dict[int, dict[str, tuple[float, float]]] = {
     64: {
         "finetune": (-0.7, 3.0),
         "linear-probe": (-11.8, 12.4),
-        "lora": (-4.3, 6.9),
+        "lora": (-2.0, 4.4),
         "zero-shot": (-30.2, 18.3),
     },
 }
