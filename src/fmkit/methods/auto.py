@@ -236,9 +236,10 @@ def decide(
     basis = "; combined with fmkit's benchmark," if shrunk else ";"
     if gain <= 0:
         return prior, f"{head}{basis} no method is expected to beat {prior}, so auto keeps it"
+    reason = "the best at this label count in fmkit's benchmark" if gains else "fmkit's default at this label count"
     return prior, (
         f"{head}{basis} {leader} leads {prior} by {100 * gain:.1f} points, within {SWITCH_Z:g} standard errors "
-        f"({100 * sd:.1f} each), so auto keeps {prior}, the best at this label count in fmkit's benchmark"
+        f"({100 * sd:.1f} each), so auto keeps {prior}, {reason}"
     )
 
 
