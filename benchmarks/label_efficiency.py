@@ -108,7 +108,6 @@ def score(metric: str, truth: list[str], predicted: list[str]) -> float:
 
 
 CHOSEN: dict[str, Any] = {}  # what auto picked in the last run
-PRIOR_SHOTS = (8, 64)  # the label counts auto's benchmark prior is measured at
 
 
 def prior_gains(runs: dict[str, dict[str, Any]], shots: int = 8, exclude: str | None = None) -> dict[str, Any]:
@@ -199,8 +198,10 @@ def main() -> None:
     parser.add_argument("--prior-gains", action="store_true", help="print auto's benchmark prior from the results")
     args = parser.parse_args()
     if args.prior_gains:
+        from fmkit.methods.auto import BENCHMARK_GAINS
+
         runs = _results.load(RESULTS)["runs"]
-        for shots in PRIOR_SHOTS:
+        for shots in BENCHMARK_GAINS:  # the label counts auto keeps a table for
             print(f"    {shots}: {{")
             for method, (mean, sd) in sorted(prior_gains(runs, shots).items()):
                 print(f'        "{method}": ({mean}, {sd}),')
@@ -228,7 +229,8 @@ def main() -> None:
                         if candidate == "auto":  # leave-one-dataset-out prior (see the module docstring)
                             from fmkit.methods import auto
 
-                            auto.BENCHMARK_GAINS = {n: prior_gains(results["runs"], n, name) for n in PRIOR_SHOTS}
+                            counts = auto.BENCHMARK_GAINS  # the label counts auto keeps a table for
+                            auto.BENCHMARK_GAINS = {n: prior_gains(results["runs"], n, name) for n in counts}
                             CHOSEN["prior_gains"] = auto.benchmark_gains(shots)
                         print(f"{key} ({len(train)} labels) ...", flush=True)
                         predicted, seconds, peak = measure(fn)

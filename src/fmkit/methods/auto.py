@@ -41,7 +41,6 @@ CHEAP = ("zero-shot", "linear-probe")  # scored first: seconds, whatever the bud
 # accuracy for a small adapter, so it is compared only when named (auto_candidates=...,lora)
 DEFAULT_CANDIDATES = ("zero-shot", "linear-probe", "contrastive", "finetune", "self-train")
 LLM_METHODS = ("llm-zero-shot", "llm-prompt")  # candidates on the auto_llm model, not on --model
-MEASURED_UP_TO = 64  # labels per class: the label-efficiency benchmark ran 8 and 64; finetune is the prior above
 SWITCH_Z = 2.0  # leave the prior only for a lead of this many standard errors (about 2 % by chance, one-sided)
 # Accuracy gain over the prior (contrastive) in fmkit's label-efficiency benchmark, by labels per class, as
 # (mean, standard deviation) over its datasets x seeds, in points (MCC points on amazon_counterfactual_en):
@@ -61,6 +60,7 @@ BENCHMARK_GAINS: dict[int, dict[str, tuple[float, float]]] = {
         "zero-shot": (-30.2, 18.3),
     },
 }
+MEASURED_UP_TO = max(BENCHMARK_GAINS)  # labels per class: above, no benchmark prior and finetune is the prior
 
 
 def prior_method(per_class: int) -> str:
@@ -74,7 +74,7 @@ def prior_method(per_class: int) -> str:
 def benchmark_gains(per_class: int) -> dict[str, tuple[float, float]]:
     """The benchmark's gains over the prior at the measured label count nearest to ``per_class`` (on a log scale);
     none above ``MEASURED_UP_TO``."""
-    if per_class > MEASURED_UP_TO or not BENCHMARK_GAINS:
+    if per_class > MEASURED_UP_TO:
         return {}
     nearest = min(BENCHMARK_GAINS, key=lambda n: abs(math.log(n / max(per_class, 1))))
     return BENCHMARK_GAINS[nearest]
