@@ -274,7 +274,7 @@ SINGLE = ("zero-shot", "linear-probe", "finetune", "lora", "contrastive")  # aut
 
 
 EXTRA = ("auto", "self-train")  # run on fewer seeds: compared on their own seeds, with the same splits
-OWN_SEEDS = (*EXTRA, "setfit")  # shown on the seeds they ran (setfit at 64: 70-100 min a run on 2 cores)
+OWN_SEEDS = (*EXTRA, "setfit")  # shown on the seeds they ran (setfit at 64 on SST-5: 66 min a run here)
 PAIRED = (("contrastive", "setfit"), ("self-train", "contrastive"))  # (fmkit's, its anchor), on the seeds both ran
 
 
@@ -287,8 +287,8 @@ def _mean(runs: dict[str, dict[str, Any]], prefix: str, candidate: str, seeds: s
 
 
 def markdown(results: dict[str, Any]) -> str:
-    """The docs/benchmarks.md tables: every candidate per dataset and N; auto vs the best single method; self-train
-    vs its labeled-only start.
+    """The docs/benchmarks.md tables: every candidate per dataset and N; auto vs the best single method; contrastive
+    vs the setfit package and self-train vs its labeled-only start, each on the seeds both ran.
 
     The main table uses, per dataset and N, the seeds every main candidate ran, so its rows share their splits;
     auto, self-train and the setfit package (fewer seeds) are shown on their own seeds and compared with the
