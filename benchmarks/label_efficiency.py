@@ -278,12 +278,9 @@ OWN_SEEDS = (*EXTRA, "setfit")  # shown on the seeds they ran (setfit at 64 on S
 PAIRED = (("contrastive", "setfit"), ("self-train", "contrastive"))  # (fmkit's, its anchor), on the seeds both ran
 
 
-def _scores(runs: dict[str, dict[str, Any]], prefix: str, candidate: str, seeds: set[str]) -> list[float]:
-    return [runs[f"{prefix}/{seed}/{candidate}"]["score"] for seed in sorted(seeds)]
-
-
 def _mean(runs: dict[str, dict[str, Any]], prefix: str, candidate: str, seeds: set[str], field: str) -> float:
-    return float(np.mean([runs[f"{prefix}/{seed}/{candidate}"][field] for seed in seeds]))
+    # in seed order: a set's order changes between processes, and with it the last bit of the sum and its rounding
+    return float(np.mean([runs[f"{prefix}/{seed}/{candidate}"][field] for seed in sorted(seeds)]))
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -326,9 +323,9 @@ def markdown(results: dict[str, Any]) -> str:
                 )
             auto_seeds = seeds_of["auto"] & set.intersection(*(seeds_of[c] for c in SINGLE if seeds_of[c]))
             if auto_seeds:
-                singles = {c: float(np.mean(_scores(mine, prefix, c, auto_seeds))) for c in SINGLE if seeds_of[c]}
+                singles = {c: _mean(mine, prefix, c, auto_seeds, "score") for c in SINGLE if seeds_of[c]}
                 best = max(singles, key=lambda c: singles[c])
-                auto = float(np.mean(_scores(mine, prefix, "auto", auto_seeds)))
+                auto = _mean(mine, prefix, "auto", auto_seeds, "score")
                 chosen = [mine[f"{prefix}/{seed}/auto"].get("auto_method", "?") for seed in sorted(auto_seeds)]
                 gaps.append((name, shots, len(auto_seeds), best, singles[best], auto, chosen))
             for ours, anchor in PAIRED:
