@@ -76,6 +76,12 @@ class LlamaCppRuntime:
     def _stream(self, prompt: str, settings: GenerationSettings, grammar: Any) -> Iterator[str]:
         tokens = self._prompt_tokens(prompt)
         check_prompt(len(self.tokenize(prompt)), settings.max_tokens, self.n_ctx)
+        # Evaluate the whole prompt afresh: llama-cpp-python would reuse the cached tokens it shares with the last
+        # call and re-evaluate only its last token alone, whose logits differ from the batched ones in the last
+        # digits, enough to flip a greedy near-tie. The same prompt and settings must give the same text
+        # whatever ran before. Cost: the prompt is evaluated on every call, even when it repeats (see the
+        # LLM throughput benchmark).
+        self.llm.reset()
         self._prefix_logits = None  # generation overwrites the cache
         chunks: Any = self.llm.create_completion(
             tokens,
