@@ -5,7 +5,8 @@ GBNF grammar and the sampler only ever picks tokens the grammar allows (``stream
 
 Scoring reuses the KV cache: a prompt comes as a shared prefix (instruction, fixed demonstrations) and a
 suffix (the query); the prefix is evaluated once for a whole dataset, the suffix once per query, and each
-continuation token by token on top of them, rolled back before the next.
+continuation token by token on top of them, rolled back before the next. Generation starts from a cleared
+cache, so the same prompt and settings give the same text whatever ran before.
 """
 
 from __future__ import annotations
