@@ -4,7 +4,8 @@
 # from source (about 5 minutes): on x86-64 it is built for a portable AVX2 baseline, not for the build machine's
 # CPU (-march=native), because a native build on a CPU with AMX and AVX-512 crashed in llama_decode
 # (segmentation fault) and a wheel cached on one machine must run on the next. The wheel is kept in
-# $FMKIT_WHEEL_CACHE (default ~/.cache/fmkit/wheels) so later setups skip the build.
+# $FMKIT_WHEEL_CACHE (default ~/.cache/fmkit/wheels) so later setups skip the build. Set CMAKE_ARGS yourself
+# (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a GPU build) and pip builds llama-cpp-python with those instead.
 set -euo pipefail
 python="${1:-python3.11}"
 venv="${2:-.venv}"
@@ -17,7 +18,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet torch==2.13.0
-if [ "$(uname -m)" = x86_64 ]; then
+if [ "$(uname -m)" = x86_64 ] && [ -z "${CMAKE_ARGS:-}" ]; then
   version="$(sed -n 's/^llama_cpp_python==//p' constraints.txt)"
   wheels="${FMKIT_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fmkit/wheels}/llama-avx2"
   if ! compgen -G "$wheels/llama_cpp_python-$version-*.whl" >/dev/null; then
