@@ -5,7 +5,8 @@
 # CPU (-march=native), because a native build on a CPU with AMX and AVX-512 crashed in llama_decode
 # (segmentation fault) and a wheel cached on one machine must run on the next. The wheel is kept in
 # $FMKIT_WHEEL_CACHE (default ~/.cache/fmkit/wheels) so later setups skip the build. Set CMAKE_ARGS yourself
-# (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a GPU build) and pip builds llama-cpp-python with those instead.
+# (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a GPU build) before creating the venv and pip builds llama-cpp-python
+# with those instead (a venv that already has it keeps its build: remove .venv first).
 set -euo pipefail
 python="${1:-python3.11}"
 venv="${2:-.venv}"
