@@ -133,6 +133,9 @@ def run_fmkit(method: str, train: Any, pool: Any, test: Any, seed: int) -> tuple
         CHOSEN["auto_why"] = model.manifest["fit_info"]["auto_why"]
         CHOSEN["auto_cv_accuracy"] = model.manifest["fit_info"]["auto_cv_accuracy"]  # label_budget.py checks it
         CHOSEN["label_budget"] = model.manifest["fit_info"]["label_budget"]  # forecasts, checked against N=64
+    if method == "self-train":  # which round its guard kept, and the scores it judged them by
+        info = model.manifest["fit_info"]
+        CHOSEN.update({f"self_train_{k}": info[k] for k in ("kept_round", "stopped", "teacher_scores")})
     return model.predict(list(test.texts)), seconds
 
 
