@@ -9,7 +9,8 @@ import pytest
 
 import fmkit
 from fmkit.data import LabeledTexts
-from fmkit.methods.self_train import select_pseudo_labels, teacher_score
+from fmkit.data.validate import load_labeled
+from fmkit.methods.self_train import select_pseudo_labels, validation_score
 
 
 def test_needs_an_unlabeled_pool(few_tickets: LabeledTexts) -> None:
@@ -45,35 +46,31 @@ def test_in_memory_pool_is_validated_like_a_file(few_tickets: LabeledTexts) -> N
         fmkit.adapt(few_tickets, method="self-train", unlabeled=pool, config={"self_train_base": "linear-probe"})
 
 
-def test_teacher_score_prefers_pseudo_labels_that_agree_with_people() -> None:
-    rng = np.random.default_rng(0)
-    centres = np.array([[3.0, 0.0], [-3.0, 0.0]])
-    pool_classes = rng.integers(0, 2, 200)
-    pool = centres[pool_classes] + rng.normal(size=(200, 2))
-    human_classes = np.array([0, 1] * 8)
-    human = centres[human_classes] + rng.normal(size=(16, 2))
-    wrong_block = pool_classes.copy()
-    wrong_block[(pool_classes == 0) & (pool[:, 1] > 0)] = 1  # a teacher confidently wrong on half of class 0
-    right = teacher_score(pool, pool_classes, human, human_classes, 2)
-    wrong = teacher_score(pool, wrong_block, human, human_classes, 2)
-    assert right > wrong
-    assert teacher_score(pool[:0], pool_classes[:0], human, human_classes, 2) == float("-inf")
+def test_validation_score_is_the_mean_log_likelihood_of_the_truth() -> None:
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
+    assert validation_score(proba, np.array([0, 1, 0])) == pytest.approx(np.mean(np.log([0.9, 0.8, 0.5])))
 
 
-def test_guard_returns_the_best_judged_model(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+def test_guard_returns_the_best_model_on_the_validation_set(
+    few_tickets: LabeledTexts, tickets: dict[str, Path]
+) -> None:
     config = {"self_train_base": "linear-probe", "self_train_rounds": 3, "self_train_per_class": 20}
-    info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
-    scores = info["teacher_scores"]
-    assert 1 <= len(scores) <= 4 and info["stopped"] in ("guard", "stable", "rounds")
-    assert (
-        info["kept_round"]
-        == int(np.argmax(scores[: info["kept_round"] + 1]))
-        == len(scores) - 1 - (info["stopped"] == "guard")
-    )
+    valid = load_labeled(str(tickets["test"]))
+    model = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"], valid=valid)
+    info = model.manifest["fit_info"]
+    scores = info["valid_scores"]
+    assert info["guard"] == "validation" and info["stopped"] in ("guard", "stable", "rounds")
+    assert 1 <= len(scores) <= 4 and info["kept_round"] == len(scores) - 1 - (info["stopped"] == "guard")
+    assert scores[info["kept_round"]] == max(scores)
     if info["stopped"] == "guard":
         assert scores[-1] < max(scores)
-    unguarded = {**config, "self_train_guard": False}
-    info = fmkit.adapt(few_tickets, method="self-train", config=unguarded, unlabeled=tickets["train"]).manifest[
-        "fit_info"
-    ]
-    assert info["teacher_scores"] == [] and info["kept_round"] == len(info["rounds"])
+    truth = np.array([model.labels.index(lab) for lab in valid.labels])
+    returned = validation_score(model.predict_proba(list(valid.texts)), truth)
+    assert returned == pytest.approx(max(scores), abs=1e-3)  # the model handed back is the best-scored one
+
+
+def test_without_a_validation_set_every_round_is_kept(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+    config = {"self_train_base": "linear-probe", "self_train_rounds": 2, "self_train_per_class": 20}
+    info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
+    assert info["guard"] == "no validation set" and info["valid_scores"] == []
+    assert info["kept_round"] == len(info["rounds"])
