@@ -30,7 +30,9 @@ def adapt(
             "generation tasks)."
         ),
     ] = None,
-    valid: Annotated[Path | None, typer.Option(help="Validation data for early stopping and calibration.")] = None,
+    valid: Annotated[
+        Path | None, typer.Option(help="Validation data for early stopping, calibration and self-train's round guard.")
+    ] = None,
     unlabeled: Annotated[
         Path | None, typer.Option(help="Unlabeled texts (same --text-col) for methods that use them (self-train).")
     ] = None,
