@@ -159,7 +159,9 @@ def run_fmkit(method: str, train: Any, pool: Any, test: Any, seed: int, valid: A
         CHOSEN["label_budget"] = model.manifest["fit_info"]["label_budget"]  # forecasts, checked against N=64
     if method == "self-train":  # which round its guard kept, and the scores it judged them by
         info = model.manifest["fit_info"]
-        CHOSEN.update({f"self_train_{k}": info[k] for k in ("kept_round", "stopped", "valid_scores")})
+        CHOSEN.update(
+            {f"self_train_{k}": info[k] for k in ("kept_round", "stopped", "valid_accuracy", "valid_log_likelihood")}
+        )
     return model.predict(list(test.texts)), seconds
 
 

@@ -46,9 +46,10 @@ def test_in_memory_pool_is_validated_like_a_file(few_tickets: LabeledTexts) -> N
         fmkit.adapt(few_tickets, method="self-train", unlabeled=pool, config={"self_train_base": "linear-probe"})
 
 
-def test_validation_score_is_the_mean_log_likelihood_of_the_truth() -> None:
-    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
-    assert validation_score(proba, np.array([0, 1, 0])) == pytest.approx(np.mean(np.log([0.9, 0.8, 0.5])))
+def test_validation_score_is_accuracy_and_mean_log_likelihood() -> None:
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6]])
+    accuracy, log_likelihood = validation_score(proba, np.array([0, 1, 0]))
+    assert accuracy == pytest.approx(2 / 3) and log_likelihood == pytest.approx(np.mean(np.log([0.9, 0.8, 0.4])))
 
 
 def test_guard_returns_the_best_model_on_the_validation_set(
@@ -58,19 +59,20 @@ def test_guard_returns_the_best_model_on_the_validation_set(
     valid = load_labeled(str(tickets["test"]))
     model = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"], valid=valid)
     info = model.manifest["fit_info"]
-    scores = info["valid_scores"]
+    scores = info["valid_accuracy"]
     assert info["guard"] == "validation" and info["stopped"] in ("guard", "stable", "rounds")
     assert 1 <= len(scores) <= 4 and info["kept_round"] == len(scores) - 1 - (info["stopped"] == "guard")
-    assert scores[info["kept_round"]] == max(scores)
+    assert scores[info["kept_round"]] == max(scores) and len(info["valid_log_likelihood"]) == len(scores)
     if info["stopped"] == "guard":
         assert scores[-1] < max(scores)
     truth = np.array([model.labels.index(lab) for lab in valid.labels])
-    returned = validation_score(model.predict_proba(list(valid.texts)), truth)
-    assert returned == pytest.approx(max(scores), abs=1e-3)  # the model handed back is the best-scored one
+    accuracy, log_likelihood = validation_score(model.predict_proba(list(valid.texts)), truth)
+    assert accuracy == pytest.approx(max(scores), abs=1e-3)  # the model handed back is the kept one
+    assert log_likelihood == pytest.approx(info["valid_log_likelihood"][info["kept_round"]], abs=1e-3)
 
 
 def test_without_a_validation_set_every_round_is_kept(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
     config = {"self_train_base": "linear-probe", "self_train_rounds": 2, "self_train_per_class": 20}
     info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
-    assert info["guard"] == "no validation set" and info["valid_scores"] == []
+    assert info["guard"] == "no validation set" and info["valid_accuracy"] == []
     assert info["kept_round"] == len(info["rounds"])
