@@ -11,10 +11,10 @@ With a validation set (``valid=`` / ``--valid``) a round is kept only if it did 
 on the validation labels and the loop returns the last model before the first whose accuracy falls below the
 best so far (``self_train_guard``; a tie keeps the later round). Accuracy, not log-likelihood, decides: the
 refits on pseudo-labels grow more confident, and on amazon_counterfactual the validation log-likelihood fell
-in all three benchmark runs, two of which gained 7-9 points of test MCC. Without a validation set the rounds are not judged. A label-free
-judge was measured and dropped: a student fit on each model's pseudo-labels alone and scored on the human
-labels always prefers the labeled-only model, whose confident pseudo-labels sit next to the human labels it
-was fit on (it kept that model in 6 of 6 benchmark runs, giving up amazon's +5 MCC; docs/benchmarks.md).
+in all three benchmark runs, two of which gained 7-9 points of test MCC. Without a validation set the rounds
+are not judged. A label-free judge was measured and dropped: a student fit on each model's pseudo-labels
+alone and scored on the human labels always preferred the labeled-only model, whose confident pseudo-labels
+sit next to the human labels it was fit on (6 of 6 benchmark runs; it gave up amazon's +5 MCC).
 """
 
 from __future__ import annotations
