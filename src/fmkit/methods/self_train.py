@@ -43,7 +43,7 @@ class SelfTrainConfig:
     self_train_threshold: float = 0.8  #: lowest probability a pseudo-label may have
     self_train_per_class: int | None = None  #: most pseudo-labels per class; None = 8 x the labels per class
     self_train_pool_size: int = 4000  #: pool texts scored per round (a seeded sample of a larger pool)
-    self_train_guard: bool = True  #: with a validation set, keep a round only if it scores higher there
+    self_train_guard: bool = True  #: with a validation set, stop before the first round that lowers its accuracy
 
     def problems(self) -> list[str]:
         out = []
@@ -137,15 +137,12 @@ class SelfTrain(EncoderMethod):
             grown = LabeledTexts(job.train.texts + pseudo.texts, job.train.labels + pseudo.labels, job.train.source)
             fitted = base.fit(dataclasses.replace(job, train=grown), base_config)
             previous = current
+        guard_state = "validation" if guard is not None else "no validation set" if config.self_train_guard else "off"
         info = {
             "base": base.name,
             "pool_scored": len(pool),
             "rounds": rounds,
-            "guard": "validation"
-            if guard is not None
-            else "off"
-            if not config.self_train_guard
-            else "no validation set",
+            "guard": guard_state,
             "valid_accuracy": [round(acc, 4) for acc, _ in scores],
             "valid_log_likelihood": [round(ll, 4) for _, ll in scores],
             "kept_round": kept,
