@@ -10,7 +10,8 @@ import pytest
 import fmkit
 from fmkit.data import LabeledTexts
 from fmkit.data.validate import load_labeled
-from fmkit.methods.self_train import select_pseudo_labels, validation_score
+from fmkit.methods._loop import score_on
+from fmkit.methods.self_train import select_pseudo_labels
 
 
 def test_needs_an_unlabeled_pool(few_tickets: LabeledTexts) -> None:
@@ -46,12 +47,6 @@ def test_in_memory_pool_is_validated_like_a_file(few_tickets: LabeledTexts) -> N
         fmkit.adapt(few_tickets, method="self-train", unlabeled=pool, config={"self_train_base": "linear-probe"})
 
 
-def test_validation_score_is_accuracy_and_mean_log_likelihood() -> None:
-    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6]])
-    accuracy, log_likelihood = validation_score(proba, np.array([0, 1, 0]))
-    assert accuracy == pytest.approx(2 / 3) and log_likelihood == pytest.approx(np.mean(np.log([0.9, 0.8, 0.4])))
-
-
 def test_guard_returns_the_best_model_on_the_validation_set(
     few_tickets: LabeledTexts, tickets: dict[str, Path]
 ) -> None:
@@ -65,10 +60,13 @@ def test_guard_returns_the_best_model_on_the_validation_set(
     assert scores[info["kept_round"]] == max(scores) and len(info["valid_log_likelihood"]) == len(scores)
     if info["stopped"] == "guard":
         assert scores[-1] < max(scores)
-    truth = np.array([model.labels.index(lab) for lab in valid.labels])
-    accuracy, log_likelihood = validation_score(model.predict_proba(list(valid.texts)), truth)
+    accuracy, nll = score_on(model.adapted, valid)
     assert accuracy == pytest.approx(max(scores), abs=1e-3)  # the model handed back is the kept one
-    assert log_likelihood == pytest.approx(info["valid_log_likelihood"][info["kept_round"]], abs=1e-3)
+    assert -nll == pytest.approx(info["valid_log_likelihood"][info["kept_round"]], abs=1e-3)
+    proba = model.predict_proba(list(valid.texts))  # the recorded scores are accuracy and mean log-likelihood
+    truth = np.array([model.labels.index(lab) for lab in valid.labels])
+    assert float(np.mean(proba.argmax(axis=1) == truth)) == pytest.approx(accuracy)
+    assert float(np.mean(np.log(proba[np.arange(len(truth)), truth]))) == pytest.approx(-nll, abs=1e-3)
 
 
 def test_without_a_validation_set_every_round_is_kept(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:

@@ -100,7 +100,7 @@ def train_classifier(classifier: EncoderClassifier, job: FitJob, settings: Train
             loss = _train_epoch(classifier, train, y, order, optimizer, schedule, settings.batch_size, progress)
             record = {"epoch": epoch + 1, "train_loss": loss}
             if valid is not None:
-                accuracy, valid_loss = _score(classifier, valid)
+                accuracy, valid_loss = score_on(classifier, valid)
                 record |= {"valid_accuracy": accuracy, "valid_loss": valid_loss}
                 if best is None or (accuracy, -valid_loss) > best:
                     best, stale = (accuracy, -valid_loss), 0
@@ -185,7 +185,8 @@ def _train_epoch(
     return float(np.mean(losses))
 
 
-def _score(classifier: EncoderClassifier, valid: LabeledTexts) -> tuple[float, float]:
+def score_on(classifier: EncoderClassifier, valid: LabeledTexts) -> tuple[float, float]:
+    """(accuracy, mean negative log-likelihood of the true labels) of ``classifier`` on ``valid``."""
     logits = classifier.logits(valid.texts)
     y = np.array([classifier.labels.index(lab) for lab in valid.labels])
     z = logits - logits.max(axis=1, keepdims=True)

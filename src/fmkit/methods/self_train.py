@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from fmkit.data.labeled import LabeledTexts
 from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
+
+if TYPE_CHECKING:
+    from fmkit.methods.encoder_head import EncoderClassifier  # every encoder method's model
 
 STABLE = 0.02  # stop when fewer than this share of pseudo-labels change between rounds
 
@@ -74,12 +77,6 @@ def select_pseudo_labels(
     return index, predicted[index]
 
 
-def validation_score(proba: np.ndarray[Any, Any], true: np.ndarray[Any, Any]) -> tuple[float, float]:
-    """(accuracy, mean log-likelihood of the true classes): the guard decides on the first, records both."""
-    accuracy = float(np.mean(proba.argmax(axis=1) == true))
-    return accuracy, float(np.mean(np.log(np.clip(proba[np.arange(len(true)), true], 1e-12, 1.0))))
-
-
 class SelfTrain(EncoderMethod):
     name = "self-train"
     summary = "fits a base method, pseudo-labels an unlabeled pool (--unlabeled) where confident, refits"
@@ -90,6 +87,7 @@ class SelfTrain(EncoderMethod):
         from fmkit.config import bind
         from fmkit.errors import ConfigError
         from fmkit.methods import registry
+        from fmkit.methods._loop import score_on  # lazily: it imports torch
 
         if job.unlabeled is None or not len(job.unlabeled):
             raise ConfigError("self-train learns from unlabeled texts: pass --unlabeled POOL.csv (a text column)")
@@ -104,14 +102,14 @@ class SelfTrain(EncoderMethod):
         per_class = config.self_train_per_class or 8 * min(job.train.counts().values())
         fitted = base.fit(job, base_config)
         guard = job.valid if config.self_train_guard and job.valid is not None and len(job.valid) else None
-        valid_true = np.array([labels.index(lab) for lab in guard.labels]) if guard is not None else None
         rounds: list[dict[str, Any]] = []
         scores: list[tuple[float, float]] = []  # validation (accuracy, log-likelihood) of model 0, 1, 2, ...
         previous: dict[int, int] = {}
         best_fitted, best_score, kept, stopped = fitted, float("-inf"), 0, "rounds"
         for round_number in range(1, config.self_train_rounds + 2):
-            if guard is not None and valid_true is not None:
-                scores.append(validation_score(fitted.model.predict_proba(guard.texts), valid_true))
+            if guard is not None:
+                accuracy, nll = score_on(cast("EncoderClassifier", fitted.model), guard)
+                scores.append((accuracy, -nll))
                 if scores[-1][0] < best_score:
                     stopped = "guard"
                     break
