@@ -1,11 +1,12 @@
 """How many contrastive steps? Validation accuracy of ``contrastive`` against passes over the labeled data.
 
-``contrastive`` picks its number of optimiser steps from the data size (``auto_steps``): a number of passes
-over the labeled examples, with a floor for tiny sets and a cap. This sweep measures the rule's input on the
-**validation** splits (never the test sets the label-efficiency tables report): for each dataset with a
-validation split, labels per class and seed, the same sampled training set is tuned with several pass counts
-and scored on the validation set (MCC for amazon_counterfactual_en). Results go to
-``benchmarks/results/contrastive_steps.json`` (resumable) with a plot of score against passes.
+``contrastive`` picks its number of optimiser steps from the data size (``auto_steps``): passes over the
+labeled texts or over their same-label pairs, with a floor for tiny sets and a cap. This sweep measures the
+rule's input, as passes over the texts with the stopping rule off, on the **validation** splits (never the
+test sets the label-efficiency tables report): for each dataset with a validation split, labels per class
+and seed, the same sampled training set is tuned with several pass counts and scored on the validation set
+(MCC for amazon_counterfactual_en). Results go to ``benchmarks/results/contrastive_steps.json`` (resumable)
+with a plot of score against passes.
 
 ``--stop-loss`` measures the stopping rule instead (``contrastive_stop_loss``: stop at the end of the first
 window of steps whose mean pair loss is below the threshold) at the default passes, on all six sets: AG News and
@@ -214,7 +215,8 @@ def plot(results: dict[str, Any]) -> None:
     for (name, shots), by_passes in sorted(grid.items()):
         passes = sorted(by_passes)
         means = [float(np.mean(by_passes[p])) for p in passes]
-        ax.plot(passes, means, marker="o", color=COLORS.get(name), label=f"{name} ({shots}/class)")
+        style = "-" if shots >= 64 else ":"  # the same dataset's colour at every label count
+        ax.plot(passes, means, marker="o", ls=style, color=COLORS.get(name), label=f"{name} ({shots}/class)")
         print(f"{name} {shots}/class: " + ", ".join(f"{p} passes {m:.1f}" for p, m in zip(passes, means, strict=True)))
     ax.set_xscale("log", base=2)
     ticks = sorted({p for by_passes in grid.values() for p in by_passes})

@@ -8,19 +8,41 @@ import pytest
 import fmkit
 from fmkit.data import LabeledTexts
 from fmkit.errors import ConfigError
-from fmkit.methods.contrastive import MAX_STEPS, MIN_STEPS, PASSES, WINDOW, auto_steps, balanced_batch, converged
+from fmkit.methods.contrastive import (
+    MAX_STEPS,
+    MIN_STEPS,
+    PASSES,
+    WINDOW,
+    ContrastiveConfig,
+    auto_steps,
+    balanced_batch,
+    converged,
+    stop_threshold,
+)
 
 
 def test_few_labels_get_the_floor_of_steps() -> None:
-    assert auto_steps(16, 32) == MIN_STEPS  # 8 labels of 2 classes: 0.5 steps per pass
-    assert auto_steps(40, 32) == MIN_STEPS  # 8 labels of 5 classes
+    assert auto_steps([8, 8], 32) == MIN_STEPS  # 8 labels of 2 classes: 28 pairs a class, 28 a batch holds
+    assert auto_steps([8] * 5, 32) == MIN_STEPS  # 8 labels of 5 classes
+    assert auto_steps([8] * 6, 32) == 24  # 6 classes: 16 passes over the 48 texts take more steps than the pairs
 
 
-def test_more_labels_get_more_passes_up_to_the_cap() -> None:
-    assert auto_steps(128, 32) == PASSES * 4  # 64 labels of 2 classes: 4 batches a pass
-    assert auto_steps(384, 32) == 192  # 64 labels of 6 classes
-    assert auto_steps(384, 32) > auto_steps(128, 32)
-    assert auto_steps(100_000, 32) == MAX_STEPS
+def test_steps_follow_the_same_label_pairs_not_the_texts() -> None:
+    binary, emotion = auto_steps([64, 64], 32), auto_steps([64] * 6, 32)
+    assert binary == 64 == PASSES * 128 // 32  # 16 passes over the 128 texts: the binary sets' measured knee
+    # A batch of 32 holds 5 texts of each of 6 classes (10 pairs a class, against 120 for 2 classes): 12 times
+    # fewer of a class's 2,016 pairs a step, so 12 times the steps; 3 times the texts, 4 times the text passes.
+    assert emotion == 767
+    assert 60 < auto_steps([64, 70], 32) < 75  # uneven classes: the pairs of both
+    assert auto_steps([64] * 77, 32) == MAX_STEPS  # many classes: the cap
+
+
+def test_the_stopping_rule_is_off_for_many_classes_and_for_supcon() -> None:
+    config = ContrastiveConfig()
+    assert stop_threshold(config, 4) == config.contrastive_stop_loss
+    assert stop_threshold(config, 6) is None  # emotion's extra steps come after its pairs are fit
+    assert stop_threshold(ContrastiveConfig(contrastive_stop_classes=6), 6) == config.contrastive_stop_loss
+    assert stop_threshold(ContrastiveConfig(contrastive_loss="supcon"), 2) is None
 
 
 def test_balanced_batch_draws_every_class_equally_without_repeats() -> None:

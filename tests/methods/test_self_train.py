@@ -11,7 +11,9 @@ import fmkit
 from fmkit.data import LabeledTexts
 from fmkit.data.validate import load_labeled
 from fmkit.methods._loop import score_on
-from fmkit.methods.self_train import select_pseudo_labels
+from fmkit.methods.contrastive import ContrastiveConfig, auto_steps
+from fmkit.methods.linear_probe import LinearProbeConfig
+from fmkit.methods.self_train import refit_config, select_pseudo_labels
 
 
 def test_needs_an_unlabeled_pool(few_tickets: LabeledTexts) -> None:
@@ -30,6 +32,17 @@ def test_selection_is_class_balanced_and_confident() -> None:
     proba = np.array([[0.95, 0.05], [0.9, 0.1], [0.99, 0.01], [0.2, 0.8], [0.1, 0.9], [0.6, 0.4]])
     index, classes = select_pseudo_labels(proba, ("a", "b"), threshold=0.8, per_class=10)
     assert sorted(zip(index.tolist(), classes.tolist(), strict=True)) == [(0, 0), (2, 0), (3, 1), (4, 1)]
+
+
+def test_contrastive_refits_keep_the_benchmarked_budget() -> None:
+    grown = LabeledTexts.of([f"text {i}" for i in range(6 * 72)], [f"c{i % 6}" for i in range(6 * 72)])
+    refit = refit_config(ContrastiveConfig(), grown)
+    assert refit.contrastive_steps == 200 < auto_steps([72] * 6, 32)  # 16 text passes, capped; not the pair rule
+    assert refit.contrastive_stop_classes == 6  # the stopping rule stays on
+    set_by_user = ContrastiveConfig(contrastive_steps=50)
+    assert refit_config(set_by_user, grown) is set_by_user
+    other = LinearProbeConfig()
+    assert refit_config(other, grown) is other
 
 
 def test_records_rounds_and_grows_the_training_set(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:

@@ -67,7 +67,7 @@ def prior_method(per_class: int) -> str:
     """The method fmkit's benchmarks found best at this label count: contrastive at 8 and at 64 labels per class
     (benchmarks/results/label_efficiency.json: at 64, finetune was 1.2 points behind on average over 6 datasets).
     Above 64 nothing compared them; finetune is the one fmkit measured on full data (SST-2, sst2_methods.json),
-    and contrastive's tuning is capped at 200 steps, under one pass over a few thousand examples."""
+    and contrastive's tuning is capped at 1,000 steps, a few passes over a few thousand examples."""
     return "contrastive" if per_class <= MEASURED_UP_TO else "finetune"
 
 

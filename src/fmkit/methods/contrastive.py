@@ -9,8 +9,8 @@ Where this differs from the ``setfit`` package, on purpose:
 - pairs come from class-balanced batches: every one of the B(B-1)/2 pairs in a batch of B examples trains,
   for B forward passes (SetFit embeds both sides of each sampled pair: 2 forwards per pair);
 - positive and negative pairs are weighted equally within each batch (SetFit oversamples to balance them);
-- the number of steps scales with the data (classes x examples), capped, instead of a fixed number of
-  pairs per example (which made a 77-class set take hours on 2 cores);
+- the number of steps is a number of passes over the distinct same-label pairs (``auto_steps``), capped,
+  instead of a fixed number of pairs per example (which made a 77-class set take hours on 2 cores);
 - the head is the cross-validated logistic regression of ``linear-probe``, pulled toward the zero-shot head of
   the label names (``_label_prior.py``): where the names are informative, the few labels correct them
   instead of starting from nothing.
@@ -45,6 +45,7 @@ class ContrastiveConfig:
     contrastive_warmup_ratio: float = 0.1
     contrastive_label_prior: bool = True  #: pull the head toward the label names' zero-shot head (not numbers)
     contrastive_stop_loss: float | None = 0.08  #: stop when a window's mean cosine pair loss is below it; None: never
+    contrastive_stop_classes: int = 4  #: the stopping rule applies to sets of at most this many classes (converged)
 
     def problems(self) -> list[str]:
         out = []
@@ -62,23 +63,37 @@ class ContrastiveConfig:
             out.append(f"contrastive_warmup_ratio must be in [0, 1), got {self.contrastive_warmup_ratio}")
         if self.contrastive_stop_loss is not None and not 0 <= self.contrastive_stop_loss < 1:
             out.append(f"contrastive_stop_loss must be in [0, 1) (or none), got {self.contrastive_stop_loss}")
+        if self.contrastive_stop_classes < 2:
+            out.append(f"contrastive_stop_classes must be at least 2, got {self.contrastive_stop_classes}")
         return out
 
 
-PASSES = 16  #: passes over the labeled examples (benchmarks/contrastive_steps.py)
-MIN_STEPS, MAX_STEPS = 20, 200
+PASSES = 16  #: passes over the labeled texts, at least (auto_steps)
+PAIR_PASSES = 3.8  #: passes over each class's same-label pairs: 16 text passes at 64 labels of 2 classes (auto_steps)
+MIN_STEPS, MAX_STEPS = 20, 1000
 WINDOW = 20  #: steps per loss window: the stopping rule looks at whole windows, the manifest keeps their means
 
 
-def auto_steps(n_examples: int, batch_size: int) -> int:
-    """``PASSES`` passes over the data, at least ``MIN_STEPS`` and at most ``MAX_STEPS`` optimiser steps.
+def auto_steps(class_sizes: list[int], batch_size: int) -> int:
+    """``PASSES`` passes over the texts or ``PAIR_PASSES`` over the same-label pairs, whichever takes more steps.
 
-    The floor decides with few labels (8 per class on up to 5 classes; emotion's 6 get 24 steps): on the validation
-    splits of emotion and SST-5 with 8 labels per class, 20 steps at lr 5e-5 scored as 40 steps at 2e-5 (37.7
-    vs 37.6, 29.3 vs 29.8) in half the time. The passes decide with more: at 64 labels per class, 16 passes
-    instead of 4 gained on every validation split of ``benchmarks/contrastive_steps.py`` (docs/benchmarks.md).
+    At least ``MIN_STEPS`` and at most ``MAX_STEPS``.
+
+    A class-balanced batch of 32 holds 16 texts of each of 2 classes (120 same-label pairs a class) but only 5 of
+    each of 6 (10 pairs a class), so a pass over the texts teaches a 6-class set 12 times fewer of its pairs.
+    Counting pairs puts every knee measured by ``benchmarks/contrastive_steps.py`` (validation splits, 64 labels
+    per class) near 3.8 pair passes (16 text passes on a binary set: 64 x 120 / 2,016): 64 steps on the binary
+    sets (32 text passes gained nothing), 767 on emotion (768 steps scored 71.7 against 68.5 at 192 and 69.4 at
+    384), 511 on SST-5 (40.5 at 640 steps, 39.7 at 320, 38.8 at 160). The floor decides with 8 labels per class
+    on every set but emotion, whose 16 text passes are 24 steps (its 28 pairs a class need 11): 20 steps scored
+    0.5 lower on its test set (5 seeds). 4-5 times those steps cost SST-5 and emotion 1.1-10.4 validation points
+    (2 seeds each): with 8 labels the pairs are few and soon over-fit.
     """
-    return min(MAX_STEPS, max(MIN_STEPS, math.ceil(PASSES * n_examples / batch_size)))
+    per_class, in_batch = batch_shape(class_sizes, batch_size)
+    pairs = sum(math.comb(n, 2) for n in class_sizes)
+    text_steps = math.ceil(PASSES * sum(class_sizes) / batch_size)
+    pair_steps = math.ceil(PAIR_PASSES * pairs / (in_batch * math.comb(per_class, 2)))
+    return min(MAX_STEPS, max(MIN_STEPS, text_steps, pair_steps))
 
 
 def converged(losses: list[float], done: int, stop_loss: float | None) -> bool:
@@ -94,15 +109,33 @@ def converged(losses: list[float], done: int, stop_loss: float | None) -> bool:
     return float(np.mean(losses[-WINDOW:])) < stop_loss
 
 
-def balanced_batch(by_class: list[np.ndarray[Any, Any]], batch_size: int, rng: np.random.Generator) -> list[int]:
-    """Indices of a batch with (nearly) the same number of examples of each class, at least 2 each.
+def stop_threshold(config: ContrastiveConfig, n_classes: int) -> float | None:
+    """The pair-loss threshold of the stopping rule for this fit, or None where the rule is off.
+
+    Off for the supcon loss (the threshold is on the cosine loss's scale) and for sets of more than
+    ``contrastive_stop_classes`` classes: on SST-5 and emotion at 64 labels per class the pairs are fit (window
+    loss < 0.08) after 140-180 of 640-768 steps, and the steps after that are where the 64-pass runs gained
+    1.7-3.2 validation points over 16 passes.
+    """
+    if config.contrastive_loss != "cosine" or n_classes > config.contrastive_stop_classes:
+        return None
+    return config.contrastive_stop_loss
+
+
+def batch_shape(class_sizes: list[int], batch_size: int) -> tuple[int, int]:
+    """(texts of each class in a balanced batch, classes in it): at least 2 and at most the smallest class's size.
 
     A class is never drawn more often than it has examples (unless it has only one): a repeated text only
     adds trivial pairs and forward passes (with 8 labels of 2 classes, a batch of 32 was half repeats).
     """
-    smallest = min(len(pool) for pool in by_class)
-    per_class = max(2, min(batch_size // len(by_class), smallest))
-    classes = rng.permutation(len(by_class))[: max(2, batch_size // per_class)]
+    per_class = max(2, min(batch_size // len(class_sizes), *class_sizes))
+    return per_class, min(len(class_sizes), max(2, batch_size // per_class))
+
+
+def balanced_batch(by_class: list[np.ndarray[Any, Any]], batch_size: int, rng: np.random.Generator) -> list[int]:
+    """Indices of a batch with (nearly) the same number of examples of each class (``batch_shape``)."""
+    per_class, in_batch = batch_shape([len(pool) for pool in by_class], batch_size)
+    classes = rng.permutation(len(by_class))[:in_batch]
     batch: list[int] = []
     for c in classes:
         pool = by_class[c]
@@ -129,8 +162,8 @@ class Contrastive(EncoderMethod):
         labels = np.array([classifier.labels.index(lab) for lab in job.train.labels])
         by_class = [np.flatnonzero(labels == c) for c in range(len(classifier.labels))]
         use_prior, prior_c = names_help(classifier, labels, job) if config.contrastive_label_prior else (False, None)
-        steps = config.contrastive_steps or auto_steps(len(job.train), config.contrastive_batch_size)
-        stop_loss = config.contrastive_stop_loss if config.contrastive_loss == "cosine" else None  # its scale only
+        steps = config.contrastive_steps or auto_steps([len(c) for c in by_class], config.contrastive_batch_size)
+        stop_loss = stop_threshold(config, len(by_class))
         body = classifier.model.body
         optimizer = torch.optim.AdamW(body.parameters(), lr=config.contrastive_lr, weight_decay=0.01, fused=True)
         schedule = linear_schedule(optimizer, steps, config.contrastive_warmup_ratio)
@@ -155,6 +188,7 @@ class Contrastive(EncoderMethod):
         info = {
             "steps": len(losses),
             "planned_steps": steps,
+            "stop_loss": stop_loss,
             "probe_c": c,
             "label_prior": use_prior,
             "loss_windows": [round(float(np.mean(losses[i : i + WINDOW])), 4) for i in range(0, len(losses), WINDOW)],
