@@ -9,8 +9,9 @@ Where this differs from the ``setfit`` package, on purpose:
 - pairs come from class-balanced batches: every one of the B(B-1)/2 pairs in a batch of B examples trains,
   for B forward passes (SetFit embeds both sides of each sampled pair: 2 forwards per pair);
 - positive and negative pairs are weighted equally within each batch (SetFit oversamples to balance them);
-- the number of steps is a number of passes over the distinct same-label pairs (``auto_steps``), capped,
-  instead of a fixed number of pairs per example (which made a 77-class set take hours on 2 cores);
+- the number of steps is a number of passes over the texts or over the same-label pairs, whichever is more
+  (``auto_steps``), capped, instead of a fixed number of pairs per example (which made a 77-class set take
+  hours on 2 cores);
 - the head is the cross-validated logistic regression of ``linear-probe``, pulled toward the zero-shot head of
   the label names (``_label_prior.py``): where the names are informative, the few labels correct them
   instead of starting from nothing.
@@ -80,7 +81,7 @@ def auto_steps(class_sizes: list[int], batch_size: int) -> int:
     At least ``MIN_STEPS`` and at most ``MAX_STEPS``.
 
     A class-balanced batch of 32 holds 16 texts of each of 2 classes (120 same-label pairs a class) but only 5 of
-    each of 6 (10 pairs a class), so a pass over the texts teaches a 6-class set 12 times fewer of its pairs.
+    each of 6 (10 pairs a class): a step shows each class of a 6-class set 12 times fewer of its pairs.
     Counting pairs puts every knee measured by ``benchmarks/contrastive_steps.py`` (validation splits, 64 labels
     per class) near 3.8 pair passes (16 text passes on a binary set: 64 x 120 / 2,016): 64 steps on the binary
     sets (32 text passes gained nothing), 767 on emotion (768 steps scored 71.7 against 68.5 at 192 and 69.4 at
