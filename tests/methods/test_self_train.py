@@ -34,15 +34,26 @@ def test_selection_is_class_balanced_and_confident() -> None:
     assert sorted(zip(index.tolist(), classes.tolist(), strict=True)) == [(0, 0), (2, 0), (3, 1), (4, 1)]
 
 
+def six_classes(per_class: int) -> LabeledTexts:
+    n = 6 * per_class
+    return LabeledTexts.of([f"text {i}" for i in range(n)], [f"c{i % 6}" for i in range(n)])
+
+
 def test_contrastive_refits_keep_the_benchmarked_budget() -> None:
-    grown = LabeledTexts.of([f"text {i}" for i in range(6 * 72)], [f"c{i % 6}" for i in range(6 * 72)])
-    refit = refit_config(ContrastiveConfig(), grown)
+    labeled, grown = six_classes(8), six_classes(72)  # 8 human labels and 64 pseudo-labels a class
+    refit = refit_config(ContrastiveConfig(), labeled, grown)
     assert refit.contrastive_steps == 200 < auto_steps([72] * 6, 32)  # 16 text passes, capped; not the pair rule
     assert refit.contrastive_stop_classes == 6  # the stopping rule stays on
     set_by_user = ContrastiveConfig(contrastive_steps=50)
-    assert refit_config(set_by_user, grown) is set_by_user
+    assert refit_config(set_by_user, labeled, grown) is set_by_user
     other = LinearProbeConfig()
-    assert refit_config(other, grown) is other
+    assert refit_config(other, labeled, grown) is other
+
+
+def test_a_contrastive_refit_takes_at_least_the_labeled_only_fits_steps() -> None:
+    labeled = six_classes(64)  # the labeled-only fit: 767 steps, over the refits' 200-step cap
+    refit = refit_config(ContrastiveConfig(), labeled, six_classes(64 + 512))
+    assert refit.contrastive_steps == auto_steps([64] * 6, 32) == 767
 
 
 def test_records_rounds_and_grows_the_training_set(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
