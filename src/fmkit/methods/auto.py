@@ -57,7 +57,7 @@ BENCHMARK_GAINS: dict[int, dict[str, tuple[float, float]]] = {
         "finetune": (-1.9, 3.6),
         "linear-probe": (-13.2, 13.3),
         "lora": (-2.8, 3.9),
-        "self-train": (-3.2, 5.2),
+        "self-train": (-2.9, 5.0),
         "zero-shot": (-31.2, 17.7),
     },
 }
