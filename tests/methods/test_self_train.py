@@ -75,6 +75,7 @@ def test_guard_returns_the_best_model_on_the_validation_set(
     few_tickets: LabeledTexts, tickets: dict[str, Path]
 ) -> None:
     config = {"self_train_base": "linear-probe", "self_train_rounds": 3, "self_train_per_class": 20}
+    config["self_train_pool_prior"] = False  # the guard judges the models before the final head shift
     valid = load_labeled(str(tickets["test"]))
     model = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"], valid=valid)
     info = model.manifest["fit_info"]
@@ -98,3 +99,23 @@ def test_without_a_validation_set_every_round_is_kept(few_tickets: LabeledTexts,
     info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
     assert info["guard"] == "no validation set" and info["valid_accuracy"] == []
     assert info["kept_round"] == len(info["rounds"])
+
+
+def test_the_final_head_moves_to_the_pool_balance(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+    train = load_labeled(str(tickets["train"]))
+    common = train.classes[0]
+    rows = [i for i, lab in enumerate(train.labels) if lab == common]
+    for other in train.classes[1:]:
+        rows += [i for i, lab in enumerate(train.labels) if lab == other][:5]
+    pool = LabeledTexts.of([train.texts[i] for i in rows])  # mostly one class
+    config = {"self_train_base": "linear-probe", "self_train_rounds": 1, "self_train_per_class": 5}
+    shifted = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=pool)
+    plain = fmkit.adapt(
+        few_tickets, method="self-train", config={**config, "self_train_pool_prior": False}, unlabeled=pool
+    )
+    prior = shifted.manifest["fit_info"]["pool_prior"]
+    assert plain.manifest["fit_info"]["pool_prior"] is None
+    assert max(prior, key=prior.get) == common and prior[common] > 1.5 / len(train.classes)
+    assert sum(prior.values()) == pytest.approx(1.0, abs=1e-3)
+    texts = list(train.texts)
+    assert shifted.predict(texts).count(common) > plain.predict(texts).count(common)
