@@ -119,3 +119,10 @@ def test_the_final_head_moves_to_the_pool_balance(few_tickets: LabeledTexts, tic
     assert sum(prior.values()) == pytest.approx(1.0, abs=1e-3)
     texts = list(train.texts)
     assert shifted.predict(texts).count(common) > plain.predict(texts).count(common)
+
+
+def test_a_pool_of_only_labeled_texts_adds_nothing(few_tickets: LabeledTexts) -> None:
+    pool = LabeledTexts.of(list(few_tickets.texts))  # every pool text is labeled, so none is left to learn from
+    config = {"self_train_base": "linear-probe", "self_train_rounds": 1}
+    info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=pool).manifest["fit_info"]
+    assert info["pool_scored"] == 0 and info["stopped"] == "no pseudo-labels" and info["pool_prior"] is None

@@ -179,11 +179,9 @@ class SelfTrain(EncoderMethod):
             grown = LabeledTexts(job.train.texts + pseudo.texts, job.train.labels + pseudo.labels, job.train.source)
             fitted = base.fit(dataclasses.replace(job, train=grown), refit_config(base_config, job.train, grown))
             fit_labels, previous = grown.labels, current
-        pool_prior = (
-            to_pool_prior(cast("EncoderClassifier", best_fitted.model), best_labels, pool.texts)
-            if config.self_train_pool_prior
-            else None
-        )
+        model = cast("EncoderClassifier", best_fitted.model)
+        shift = config.self_train_pool_prior and len(pool) > 0  # a pool of only labeled texts says nothing new
+        pool_prior = to_pool_prior(model, best_labels, pool.texts) if shift else None
         guard_state = "validation" if guard is not None else "no validation set" if config.self_train_guard else "off"
         info = {
             "base": base.name,
@@ -196,7 +194,7 @@ class SelfTrain(EncoderMethod):
             "stopped": stopped,
             "pool_prior": None
             if pool_prior is None
-            else dict(zip(labels, np.round(pool_prior, 4).tolist(), strict=True)),
+            else dict(zip(model.labels, np.round(pool_prior, 4).tolist(), strict=True)),
             "base_info": best_fitted.info,
         }
         return Fitted(best_fitted.model, info)
