@@ -112,10 +112,21 @@ def refit_config(base_config: Any, labeled: LabeledTexts, grown: LabeledTexts) -
     return dataclasses.replace(base_config, contrastive_steps=steps, contrastive_stop_classes=len(grown.classes))
 
 
-def to_pool_prior(model: EncoderClassifier, fit_labels: tuple[str, ...], pool: tuple[str, ...]) -> np.ndarray[Any, Any]:
-    """Shift ``model``'s head from the class balance of ``fit_labels`` to the pool's (EM); returns the pool's prior."""
+def to_pool_prior(
+    model: EncoderClassifier,
+    fit_labels: tuple[str, ...],
+    pool: tuple[str, ...],
+    pool_proba: np.ndarray[Any, Any] | None = None,
+) -> np.ndarray[Any, Any]:
+    """Shift ``model``'s head from the class balance of ``fit_labels`` to the pool's (EM); returns the pool's prior.
+
+    ``pool_proba``: the model's (unshifted) probabilities on ``pool`` where the loop already has them; the loop
+    scores the pool with every model but the last refit of a run that used all its rounds.
+    """
+    if pool_proba is None:
+        pool_proba = model.predict_proba(pool)
     train_prior = class_prior(fit_labels, model.labels)
-    pool_prior = estimate_prior(model.predict_proba(pool), train_prior)
+    pool_prior = estimate_prior(pool_proba, train_prior)
     shift_head(model, train_prior, pool_prior)
     return pool_prior
 
@@ -149,7 +160,8 @@ class SelfTrain(EncoderMethod):
         scores: list[tuple[float, float]] = []  # validation (accuracy, log-likelihood) of model 0, 1, 2, ...
         previous: dict[int, int] = {}
         best_fitted, best_score, kept, stopped = fitted, float("-inf"), 0, "rounds"
-        fit_labels = best_labels = job.train.labels  # the labels the current (the best) model was fit on
+        # the labels the current (the best) model was fit on; the best model's pool probabilities, once scored
+        fit_labels, best_labels, best_proba = job.train.labels, job.train.labels, None
         for round_number in range(1, config.self_train_rounds + 2):
             if guard is not None:
                 accuracy, nll = score_on(cast("EncoderClassifier", fitted.model), guard)
@@ -158,12 +170,11 @@ class SelfTrain(EncoderMethod):
                     stopped = "guard"
                     break
                 best_score = scores[-1][0]
-            best_fitted, best_labels, kept = fitted, fit_labels, round_number - 1
+            best_fitted, best_labels, best_proba, kept = fitted, fit_labels, None, round_number - 1
             if round_number > config.self_train_rounds:
                 break
-            index, classes = select_pseudo_labels(
-                fitted.model.predict_proba(pool.texts), labels, config.self_train_threshold, per_class
-            )
+            best_proba = fitted.model.predict_proba(pool.texts)
+            index, classes = select_pseudo_labels(best_proba, labels, config.self_train_threshold, per_class)
             current = dict(zip(index.tolist(), classes.tolist(), strict=True))
             changed = sum(previous.get(i) != c for i, c in current.items()) + len(set(previous) - set(current))
             change_rate = changed / max(len(current), 1)
@@ -181,7 +192,7 @@ class SelfTrain(EncoderMethod):
             fit_labels, previous = grown.labels, current
         model = cast("EncoderClassifier", best_fitted.model)
         shift = config.self_train_pool_prior and len(pool) > 0  # a pool of only labeled texts says nothing new
-        pool_prior = to_pool_prior(model, best_labels, pool.texts) if shift else None
+        pool_prior = to_pool_prior(model, best_labels, pool.texts, best_proba) if shift else None
         guard_state = "validation" if guard is not None else "no validation set" if config.self_train_guard else "off"
         info = {
             "base": base.name,
