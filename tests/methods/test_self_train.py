@@ -75,7 +75,7 @@ def test_guard_returns_the_best_model_on_the_validation_set(
     few_tickets: LabeledTexts, tickets: dict[str, Path]
 ) -> None:
     config = {"self_train_base": "linear-probe", "self_train_rounds": 3, "self_train_per_class": 20}
-    config["self_train_pool_prior"] = False  # the guard judges the models before the final head shift
+    config["pool_prior"] = False  # the guard judges the models before the final head shift
     valid = load_labeled(str(tickets["test"]))
     model = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"], valid=valid)
     info = model.manifest["fit_info"]
@@ -111,7 +111,7 @@ def test_the_final_head_moves_to_the_pool_balance(few_tickets: LabeledTexts, tic
     config = {"self_train_base": "linear-probe", "self_train_rounds": 1, "self_train_per_class": 5}
     shifted = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=pool)
     plain = fmkit.adapt(
-        few_tickets, method="self-train", config={**config, "self_train_pool_prior": False}, unlabeled=pool
+        few_tickets, method="self-train", config={**config, "pool_prior": False}, unlabeled=pool
     )
     prior = shifted.manifest["fit_info"]["pool_prior"]
     assert plain.manifest["fit_info"]["pool_prior"] is None

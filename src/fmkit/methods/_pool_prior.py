@@ -7,20 +7,79 @@ pool, which comes from the data the model will see, is 80 % one class, the minor
 EM re-weights the model's pool probabilities by a candidate prior until the prior equals their mean; adding
 ``log(pool prior / training prior)`` to the logits then moves the decisions to the pool's balance.
 
+Every encoder method that learns from labels (contrastive, finetune, lora, linear-probe, self-train) takes this
+as its last step when it is given an unlabeled pool (``--unlabeled``), unless its ``pool_prior`` option is off.
+Cross-validation turns it off (``fmkit.selection.crossval.method_fitter``): the folds hold labels in the labels'
+own balance, not the pool's, so they cannot judge it.
+
 Dimension letters: N pool texts, C classes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+
+from fmkit.data.labeled import LabeledTexts
+from fmkit.methods.protocol import FitJob, Fitted
 
 if TYPE_CHECKING:
     from fmkit.methods.encoder_head import EncoderClassifier
 
 FLOOR = 1e-3  #: the smallest prior a class may get: a class the model never predicts in the pool is not erased
 MAX_ITER, TOL = 1000, 1e-7
+POOL_SAMPLE = 4000  #: pool texts scored for the estimate (a seeded sample of a larger pool; +-1 point of prior)
+
+
+@dataclass(frozen=True)
+class PoolPriorOption:
+    """The option the encoder methods share (their configs inherit it)."""
+
+    pool_prior: bool = True  #: given --unlabeled, shift the head to the pool's class balance (EM, _pool_prior.py)
+
+
+def fit_to_pool(fitted: Fitted, job: FitJob, config: PoolPriorOption) -> Fitted:
+    """The encoder methods' last step: given a pool, shift ``fitted``'s head to the pool's class balance.
+
+    The pool is sampled (``POOL_SAMPLE``, seeded) and the training texts are left out of it; the estimate is
+    recorded in ``fitted.info["pool_prior"]``. Without a pool, or with ``pool_prior`` off, nothing changes.
+    """
+    if not config.pool_prior or job.unlabeled is None:
+        return fitted
+    pool = sample_pool(job.unlabeled, job, POOL_SAMPLE)
+    if not len(pool):  # a pool of only labeled texts says nothing new
+        return fitted
+    model = cast("EncoderClassifier", fitted.model)
+    prior = to_pool_prior(model, job.train.labels, pool.texts)
+    fitted.info["pool_prior"] = dict(zip(model.labels, np.round(prior, 4).tolist(), strict=True))
+    return fitted
+
+
+def sample_pool(pool: LabeledTexts, job: FitJob, size: int) -> LabeledTexts:
+    """A sample of at most ``size`` of the ``pool`` texts (seeded by ``job``), less ``job``'s training texts."""
+    if len(pool) > size:
+        pool = pool.subset(np.sort(np.random.default_rng(job.seed).choice(len(pool), size, replace=False)))
+    return pool.subset(np.flatnonzero(~np.isin(pool.hashes(), job.train.hashes())))
+
+
+def to_pool_prior(
+    model: EncoderClassifier,
+    fit_labels: tuple[str, ...],
+    pool: tuple[str, ...],
+    pool_proba: np.ndarray[Any, Any] | None = None,
+) -> np.ndarray[Any, Any]:
+    """Shift ``model``'s head from the class balance of ``fit_labels`` to the pool's (EM); returns the pool's prior.
+
+    ``pool_proba``: the model's (unshifted) probabilities on ``pool``, where the caller already has them.
+    """
+    if pool_proba is None:
+        pool_proba = model.predict_proba(pool)
+    train_prior = class_prior(fit_labels, model.labels)
+    pool_prior = estimate_prior(pool_proba, train_prior)
+    shift_head(model, train_prior, pool_prior)
+    return pool_prior
 
 
 def estimate_prior(proba: np.ndarray[Any, Any], train_prior: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -35,7 +36,7 @@ LOSSES = ("cosine", "supcon")
 
 
 @dataclass(frozen=True)
-class ContrastiveConfig:
+class ContrastiveConfig(PoolPriorOption):
     """Options of ``contrastive``."""
 
     contrastive_steps: int | None = None  #: optimiser steps; None = from the data size (see auto_steps)
@@ -194,7 +195,7 @@ class Contrastive(EncoderMethod):
             "label_prior": use_prior,
             "loss_windows": [round(float(np.mean(losses[i : i + WINDOW])), 4) for i in range(0, len(losses), WINDOW)],
         }
-        return Fitted(classifier, info)
+        return fit_to_pool(Fitted(classifier, info), job, config)
 
 
 def names_help(classifier: Any, labels: Any, job: FitJob) -> tuple[bool, float | None]:

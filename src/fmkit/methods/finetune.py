@@ -13,12 +13,13 @@ from typing import Any
 
 from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods._loop import TrainSettings, init_head_from_probe, train_classifier
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 
 @dataclass(frozen=True)
-class FinetuneConfig:
+class FinetuneConfig(PoolPriorOption):
     """Options of ``finetune``."""
 
     finetune_lr: float = 5e-5  #: learning rate of the encoder body
@@ -86,7 +87,7 @@ class Finetune(EncoderMethod):
         if config.finetune_head_init == "probe":
             info["probe_c"] = init_head_from_probe(classifier, job.train, job.seed)
         info |= train_classifier(classifier, job, config.settings(), "finetune")
-        return Fitted(classifier, info)
+        return fit_to_pool(Fitted(classifier, info), job, config)
 
 
 register(Finetune())

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -24,7 +25,7 @@ PRIOR_C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
 @dataclass(frozen=True)
-class LinearProbeConfig:
+class LinearProbeConfig(PoolPriorOption):
     """Options of ``linear-probe``."""
 
     probe_c: float | None = None  #: inverse regularisation strength; None = chosen by cross-validation
@@ -102,7 +103,7 @@ class LinearProbe(EncoderMethod):
         prior = label_prior(classifier, labels, embeddings, y) if config.probe_label_prior else None
         weight, bias, c, kept = fit_probe(embeddings, y, len(labels), config, job.seed, prior)
         classifier.set_head(weight, bias)
-        return Fitted(classifier, {"probe_c": c, "label_prior": kept})
+        return fit_to_pool(Fitted(classifier, {"probe_c": c, "label_prior": kept}), job, config)
 
 
 register(LinearProbe())

@@ -13,13 +13,14 @@ from typing import Any
 
 from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods._loop import TrainSettings, init_head_from_probe, train_classifier
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
 from fmkit.methods.finetune import _training_problems
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
 
 @dataclass(frozen=True)
-class LoraConfig:
+class LoraConfig(PoolPriorOption):
     """Options of ``lora``."""
 
     lora_rank: int = 8  #: rank r of each update
@@ -99,7 +100,7 @@ class Lora(EncoderMethod):
         info["trainable_params"] = int(trainable)
         if config.lora_merge:
             classifier.model.body = classifier.model.body.merge_and_unload()
-        return Fitted(classifier, info)
+        return fit_to_pool(Fitted(classifier, info), job, config)
 
 
 register(Lora())

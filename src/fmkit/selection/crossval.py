@@ -83,7 +83,15 @@ def cross_validate(name: str, fit: Callable[[LabeledTexts], Predictor], data: La
 
 
 def method_fitter(method: Method, config: Any, job: FitJob) -> Callable[[LabeledTexts], Predictor]:
-    """``fit`` for ``cross_validate`` that runs a registered method on ``job`` with other training data."""
+    """``fit`` for ``cross_validate`` that runs a registered method on ``job`` with other training data.
+
+    The folds hold labels in the labels' own class balance, so the fits do not shift their heads to an unlabeled
+    pool's (``pool_prior``, fmkit.methods._pool_prior): that would be scored against the wrong balance.
+    """
+    from fmkit.methods._pool_prior import PoolPriorOption
+
+    if isinstance(config, PoolPriorOption):
+        config = dataclasses.replace(config, pool_prior=False)
 
     def fit(train: LabeledTexts) -> Predictor:
         return method.fit(dataclasses.replace(job, train=train, valid=None), config).model
