@@ -41,6 +41,17 @@ def few_tickets(tickets: dict[str, Path]) -> LabeledTexts:
 
 
 @pytest.fixture(scope="session")
+def heavy_pool(tickets: dict[str, Path]) -> tuple[LabeledTexts, str]:
+    """(an unlabeled pool of every training ticket of the first class and 5 of each other, that first class)."""
+    train = load_labeled(str(tickets["train"]))
+    common = train.classes[0]
+    rows = [i for i, lab in enumerate(train.labels) if lab == common]
+    for other in train.classes[1:]:
+        rows += [i for i, lab in enumerate(train.labels) if lab == other][:5]
+    return LabeledTexts.of([train.texts[i] for i in rows]), common
+
+
+@pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/datasets is absent")

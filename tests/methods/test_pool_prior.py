@@ -58,60 +58,40 @@ def test_class_prior_counts_in_the_given_class_order() -> None:
     np.testing.assert_allclose(class_prior(("b", "a", "b", "b"), ("a", "b")), [0.25, 0.75])
 
 
-def one_class_heavy_pool(tickets: dict[str, Path]) -> tuple[LabeledTexts, str]:
-    """(a pool of every training text of the first class and 5 of each other, that first class)."""
-    train = load_labeled(str(tickets["train"]))
-    common = train.classes[0]
-    rows = [i for i, lab in enumerate(train.labels) if lab == common]
-    for other in train.classes[1:]:
-        rows += [i for i, lab in enumerate(train.labels) if lab == other][:5]
-    return LabeledTexts.of([train.texts[i] for i in rows]), common
-
-
-def test_a_method_given_a_pool_shifts_its_head_to_the_pools_balance(
-    few_tickets: LabeledTexts, tickets: dict[str, Path]
+def test_a_method_given_a_pool_and_pool_prior_shifts_its_head_to_the_pools_balance(
+    few_tickets: LabeledTexts, tickets: dict[str, Path], heavy_pool: tuple[LabeledTexts, str]
 ) -> None:
-    pool, common = one_class_heavy_pool(tickets)
+    pool, common = heavy_pool
     texts = list(load_labeled(str(tickets["test"])).texts)
     alone = fmkit.adapt(few_tickets, method="linear-probe")
-    shifted = fmkit.adapt(few_tickets, method="linear-probe", unlabeled=pool)
-    off = fmkit.adapt(few_tickets, method="linear-probe", unlabeled=pool, config={"pool_prior": False})
+    shifted = fmkit.adapt(few_tickets, method="linear-probe", unlabeled=pool, config={"pool_prior": True})
+    by_default = fmkit.adapt(few_tickets, method="linear-probe", unlabeled=pool)  # off: see _pool_prior.py
     prior = shifted.manifest["fit_info"]["pool_prior"]
     assert max(prior, key=prior.get) == common and prior[common] > 1.5 / len(few_tickets.classes)
-    assert "pool_prior" not in alone.manifest["fit_info"] and "pool_prior" not in off.manifest["fit_info"]
+    assert "pool_prior" not in alone.manifest["fit_info"] and "pool_prior" not in by_default.manifest["fit_info"]
     assert shifted.predict(texts).count(common) > alone.predict(texts).count(common)
-    np.testing.assert_allclose(off.predict_proba(texts), alone.predict_proba(texts), atol=1e-6)
+    np.testing.assert_allclose(by_default.predict_proba(texts), alone.predict_proba(texts), atol=1e-6)
 
 
 def test_a_pool_of_only_labeled_texts_shifts_nothing(few_tickets: LabeledTexts) -> None:
     pool = LabeledTexts.of(list(few_tickets.texts))
-    model = fmkit.adapt(few_tickets, method="linear-probe", unlabeled=pool)
+    model = fmkit.adapt(few_tickets, method="linear-probe", unlabeled=pool, config={"pool_prior": True})
     assert "pool_prior" not in model.manifest["fit_info"]
 
 
-def test_cross_validation_fits_ignore_the_pool(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+def test_cross_validation_fits_ignore_the_pool(
+    few_tickets: LabeledTexts, tickets: dict[str, Path], heavy_pool: tuple[LabeledTexts, str]
+) -> None:
     from fmkit.catalog import Catalog, resolve
     from fmkit.methods import FitJob, registry
     from fmkit.methods.linear_probe import LinearProbeConfig
     from fmkit.selection.crossval import method_fitter
 
-    pool, _ = one_class_heavy_pool(tickets)
+    pool, _ = heavy_pool
     card = Catalog().get("minilm-l6")
     job = FitJob(card, resolve(card), few_tickets, None, 0, pool)
-    fold_fit = method_fitter(registry.get("linear-probe"), LinearProbeConfig(), job)(few_tickets)
+    config = LinearProbeConfig(pool_prior=True)
+    fold_fit = method_fitter(registry.get("linear-probe"), config, job)(few_tickets)
     texts = list(load_labeled(str(tickets["test"])).texts)
     alone = fmkit.adapt(few_tickets, method="linear-probe")
     np.testing.assert_allclose(fold_fit.predict_proba(texts), alone.predict_proba(texts), atol=1e-6)
-
-
-def test_auto_shifts_its_pick_to_the_pool_unless_told_not_to(
-    few_tickets: LabeledTexts, tickets: dict[str, Path]
-) -> None:
-    pool, common = one_class_heavy_pool(tickets)
-    config = {"auto_candidates": "linear-probe", "auto_folds": 2}
-    info = fmkit.adapt(few_tickets, method="auto", config=config, unlabeled=pool).manifest["fit_info"]
-    prior = info["chosen_info"]["pool_prior"]
-    assert info["auto_method"] == "linear-probe" and max(prior, key=prior.get) == common
-    off = {**config, "pool_prior": False}
-    info = fmkit.adapt(few_tickets, method="auto", config=off, unlabeled=pool).manifest["fit_info"]
-    assert "pool_prior" not in info["chosen_info"]

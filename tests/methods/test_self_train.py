@@ -101,18 +101,14 @@ def test_without_a_validation_set_every_round_is_kept(few_tickets: LabeledTexts,
     assert info["kept_round"] == len(info["rounds"])
 
 
-def test_the_final_head_moves_to_the_pool_balance(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+def test_the_final_head_moves_to_the_pool_balance(
+    few_tickets: LabeledTexts, tickets: dict[str, Path], heavy_pool: tuple[LabeledTexts, str]
+) -> None:
     train = load_labeled(str(tickets["train"]))
-    common = train.classes[0]
-    rows = [i for i, lab in enumerate(train.labels) if lab == common]
-    for other in train.classes[1:]:
-        rows += [i for i, lab in enumerate(train.labels) if lab == other][:5]
-    pool = LabeledTexts.of([train.texts[i] for i in rows])  # mostly one class
+    pool, common = heavy_pool  # mostly one class
     config = {"self_train_base": "linear-probe", "self_train_rounds": 1, "self_train_per_class": 5}
     shifted = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=pool)
-    plain = fmkit.adapt(
-        few_tickets, method="self-train", config={**config, "pool_prior": False}, unlabeled=pool
-    )
+    plain = fmkit.adapt(few_tickets, method="self-train", config={**config, "pool_prior": False}, unlabeled=pool)
     prior = shifted.manifest["fit_info"]["pool_prior"]
     assert plain.manifest["fit_info"]["pool_prior"] is None
     assert max(prior, key=prior.get) == common and prior[common] > 1.5 / len(train.classes)

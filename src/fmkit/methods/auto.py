@@ -30,7 +30,6 @@ from fmkit._progress import track
 from fmkit.catalog.cards import GENERATIVE
 from fmkit.errors import ConfigError
 from fmkit.methods._encoder_method import EncoderMethod
-from fmkit.methods._pool_prior import PoolPriorOption
 from fmkit.methods.protocol import Adapted, FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -84,7 +83,7 @@ def benchmark_gains(per_class: int) -> dict[str, tuple[float, float]]:
 
 
 @dataclass(frozen=True)
-class AutoConfig(PoolPriorOption):
+class AutoConfig:
     """Options of ``auto``."""
 
     auto_candidates: tuple[str, ...] = DEFAULT_CANDIDATES  #: methods to compare (self-train needs --unlabeled)
@@ -136,12 +135,9 @@ class Auto(EncoderMethod):
             cv_data = stratified_sample(cv_data, config.auto_max_cv, job.seed)
         cv_job = FitJob(job.card, job.base_dir, cv_data, None, job.seed, job.unlabeled)
 
-        def settings(name: str) -> Any:  # cross-validation turns pool_prior off (crossval.method_fitter)
+        def settings(name: str) -> Any:
             method = registry.get(name)
-            if name in LLM_METHODS:
-                return bind(method.config_type, config.auto_llm_config or {})
-            shifts = issubclass(method.config_type, PoolPriorOption)
-            return bind(method.config_type, {"pool_prior": config.pool_prior} if shifts else {})
+            return bind(method.config_type, (config.auto_llm_config or {}) if name in LLM_METHODS else {})
 
         def on(target: FitJob, name: str) -> FitJob:  # LLM methods run on the auto_llm model, without the pool
             if name not in LLM_METHODS or llm_job is None:
