@@ -34,7 +34,11 @@ def adapt(
         Path | None, typer.Option(help="Validation data for early stopping, calibration and self-train's round guard.")
     ] = None,
     unlabeled: Annotated[
-        Path | None, typer.Option(help="Unlabeled texts (same --text-col) for methods that use them (self-train).")
+        Path | None,
+        typer.Option(
+            help="Unlabeled texts (same --text-col): self-train and distill learn from them; with "
+            "--set pool_prior=true the encoder methods shift their head to the texts' class balance."
+        ),
     ] = None,
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",

@@ -45,7 +45,8 @@ SWITCH_Z = 2.0  # leave the prior only for a lead of this many standard errors (
 # Accuracy gain over the prior (contrastive) in fmkit's label-efficiency benchmark, by labels per class, as
 # (mean, standard deviation) over its datasets x seeds, in points (MCC points on amazon_counterfactual_en):
 # `python benchmarks/label_efficiency.py --prior-gains` prints them from benchmarks/results/label_efficiency.json.
-# self-train at 64 is from its 11 runs before the pool-prior shift (results of commit 2c29d49); its reruns are pending.
+# self-train at 64 is from its 11 runs on six sets before the pool-prior shift (results of commit 2c29d49); the reruns
+# with the shift cover amazon (-5.4) and SST-2 (-0.0) so far: --prior-gains prints a two-set value until the rest land.
 BENCHMARK_GAINS: dict[int, dict[str, tuple[float, float]]] = {
     8: {
         "finetune": (-2.9, 4.6),
