@@ -59,8 +59,7 @@ def fit_to_pool(fitted: Fitted, job: FitJob, config: PoolPriorOption) -> Fitted:
     if not len(pool):  # a pool of only labeled texts says nothing new
         return fitted
     model = cast("EncoderClassifier", fitted.model)
-    prior = to_pool_prior(model, job.train.labels, pool.texts)
-    fitted.info["pool_prior"] = dict(zip(model.labels, np.round(prior, 4).tolist(), strict=True))
+    fitted.info["pool_prior"] = to_pool_prior(model, job.train.labels, pool.texts)
     return fitted
 
 
@@ -76,8 +75,9 @@ def to_pool_prior(
     fit_labels: tuple[str, ...],
     pool: tuple[str, ...],
     pool_proba: np.ndarray[Any, Any] | None = None,
-) -> np.ndarray[Any, Any]:
-    """Shift ``model``'s head from the class balance of ``fit_labels`` to the pool's (EM); returns the pool's prior.
+) -> dict[str, float]:
+    """Shift ``model``'s head from the class balance of ``fit_labels`` to the pool's (EM); returns the pool's prior
+    by label, rounded to 4 places (what ``fit_info.pool_prior`` records).
 
     ``pool_proba``: the model's (unshifted) probabilities on ``pool``, where the caller already has them.
     """
@@ -86,7 +86,7 @@ def to_pool_prior(
     train_prior = class_prior(fit_labels, model.labels)
     pool_prior = estimate_prior(pool_proba, train_prior)
     shift_head(model, train_prior, pool_prior)
-    return pool_prior
+    return dict(zip(model.labels, np.round(pool_prior, 4).tolist(), strict=True))
 
 
 def estimate_prior(proba: np.ndarray[Any, Any], train_prior: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

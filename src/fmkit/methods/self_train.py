@@ -183,9 +183,7 @@ class SelfTrain(EncoderMethod):
             "valid_log_likelihood": [round(ll, 4) for _, ll in scores],
             "kept_round": kept,
             "stopped": stopped,
-            "pool_prior": None
-            if pool_prior is None
-            else dict(zip(model.labels, np.round(pool_prior, 4).tolist(), strict=True)),
+            "pool_prior": pool_prior,
             "base_info": best_fitted.info,
         }
         return Fitted(best_fitted.model, info)
