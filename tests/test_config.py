@@ -33,3 +33,13 @@ def test_all_problems_at_once() -> None:
 def test_bad_assignment_syntax() -> None:
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         parse_assignments(["lora_rank"])
+
+
+def test_a_mapping_is_key_value_pairs_or_json() -> None:
+    from fmkit.methods.linear_probe import LinearProbeConfig
+
+    pairs = bind(LinearProbeConfig, parse_assignments(["class_balance=spam=0.2, ham = 0.8"]))
+    as_json = bind(LinearProbeConfig, parse_assignments(['class_balance={"spam": 0.2, "ham": 0.8}']))
+    assert pairs.class_balance == as_json.class_balance == {"spam": "0.2", "ham": "0.8"}
+    with pytest.raises(ConfigError, match="'class_balance' got 'spam'; expected a mapping"):
+        bind(LinearProbeConfig, {"class_balance": "spam"})

@@ -18,6 +18,7 @@ from fmkit.data.labeled import LabeledTexts
 from fmkit.data.validate import load_labeled, validate_labeled, warn_leakage
 from fmkit.errors import ArtifactError, ConfigError
 from fmkit.methods import FitJob, registry
+from fmkit.methods._pool_prior import ClassBalanceOption
 from fmkit.model import AdaptedModel
 
 HASHES = "data_hashes.safetensors"  # hashes of the training texts, for train/eval leakage warnings
@@ -64,6 +65,8 @@ def adapt(
     if valid_data is not None:
         warn_leakage(train, valid_data, "validation")
     pool = _labeled(unlabeled, text_col, None) if unlabeled is not None else None
+    if isinstance(settings, ClassBalanceOption):
+        settings.balance(train.classes)  # a class_balance naming other labels fails here, before any training
     base_dir = resolve(card)
     started = time.perf_counter()
     fitted = recipe.fit(FitJob(card, base_dir, train, valid_data, seed, pool), settings)

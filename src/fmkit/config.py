@@ -120,11 +120,43 @@ def _convert(raw: Any, hint: Any) -> Any:
         return tuple(_convert(item.strip() if isinstance(item, str) else item, args[0]) for item in items)
     if origin is dict or hint is dict:
         if isinstance(raw, str):
-            raw = json.loads(raw)
+            raw = _mapping(raw)
         if not isinstance(raw, dict):
             raise ValueError("expected a mapping")
         return {str(k): str(v) for k, v in raw.items()}
     return raw
+
+
+def _mapping(raw: str) -> Any:
+    """A JSON object, or ``KEY=VALUE,KEY=VALUE`` (``--set class_balance=spam=0.2,ham=0.8``)."""
+    if raw.lstrip().startswith("{"):
+        return json.loads(raw)
+    pairs = [item.partition("=") for item in raw.split(",")]
+    if not raw.strip() or any(not sep or not key.strip() for key, sep, _ in pairs):
+        raise ValueError('expected a mapping: KEY=VALUE,KEY=VALUE or a JSON object such as {"KEY": "VALUE"}')
+    return {key.strip(): value.strip() for key, _, value in pairs}
+
+
+def field_docs(config_type: type) -> dict[str, str]:
+    """Each field's ``#:`` comment in the source of ``config_type`` and its bases (what ``methods show`` prints)."""
+    import inspect
+    import re
+
+    docs: dict[str, str] = {}
+    for klass in reversed(config_type.__mro__):
+        if not dataclasses.is_dataclass(klass):
+            continue
+        try:
+            source = inspect.getsource(klass)
+        except (OSError, TypeError):  # no source shipped: no docs, not an error
+            continue
+        docs.update(re.findall(r"^\s+(\w+): [^\n]*?#: ?([^\n]*)$", source, flags=re.MULTILINE))
+    return docs
+
+
+def type_name(hint: Any) -> str:
+    """``int``, ``float | None``, ``dict[str, str] | None``: a field's type as a user reads it."""
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
 
 
 def to_dict(config: object) -> dict[str, Any]:

@@ -49,6 +49,14 @@ def test_models_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(out)["available"] is False and "hf download" in json.loads(out)["how_to_get"]
 
 
+def test_methods_show_says_what_each_option_means(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["methods", "show", "lora", "--json"], capsys)
+    options = {o["name"]: o for o in json.loads(out)["options"]}
+    assert code == 0 and options["lora_rank"]["type"] == "int" and options["lora_epochs"]["type"] == "int | None"
+    assert options["lora_rank"]["help"] == "rank r of each update"
+    assert "share" in options["class_balance"]["help"] and "EM" in options["pool_prior"]["help"]  # from the base
+
+
 def test_models_add_local_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from fmkit.catalog import Catalog, resolve
 
@@ -106,6 +114,11 @@ def test_adapt_eval_predict(tickets: dict[str, Path], tmp_path: Path, capsys: py
             ["adapt", "--data", "{few}", "--out", "{tmp}/o", "--method", "lora", "--set", "lora_target_modules=nope"],
             2,
             r"lora_target_modules \['nope'\] do not exist",
+        ),
+        (
+            ["adapt", "--data", "{few}", "--out", "{tmp}/o", "--method", "lora", "--set", "class_balance=x=1,y=3"],
+            2,
+            r"class_balance must give a share for each training label .*; unknown \['x', 'y'\]",
         ),
         (["adapt", "--data", "{tmp}/missing.csv", "--out", "{tmp}/o"], 3, "does not exist"),
         (["adapt", "--data", "{few}", "--out", "{tmp}/o", "--config", "{tmp}/nope.yaml"], 2, "does not exist"),

@@ -119,6 +119,17 @@ def test_budget_skips_expensive_candidates_but_scores_the_cheap_ones(few_tickets
     assert "auto_budget_s" in info["auto_why"]
 
 
+def test_class_balance_goes_to_the_picked_methods_fit(few_tickets: LabeledTexts) -> None:
+    balance = {label: str(4 if i == 0 else 1) for i, label in enumerate(few_tickets.classes)}
+    config = {"auto_candidates": "linear-probe", "auto_folds": 2, "class_balance": balance}
+    info = fmkit.adapt(few_tickets, method="auto", config=config).manifest["fit_info"]
+    first = info["chosen_info"]["class_balance"][few_tickets.classes[0]]
+    assert first == pytest.approx(4 / (len(balance) + 3), abs=1e-4)
+    config = {**config, "auto_candidates": "zero-shot"}
+    info = fmkit.adapt(few_tickets, method="auto", config=config).manifest["fit_info"]
+    assert "class_balance not applied: zero-shot has no trained head" in info["auto_why"]
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import fmkit
 from fmkit.data import LabeledTexts
 from fmkit.data.validate import load_labeled
+from fmkit.errors import ConfigError
 from fmkit.methods._loop import score_on
 from fmkit.methods.contrastive import ContrastiveConfig, auto_steps
 from fmkit.methods.linear_probe import LinearProbeConfig
@@ -122,3 +124,16 @@ def test_a_pool_of_only_labeled_texts_adds_nothing(few_tickets: LabeledTexts) ->
     config = {"self_train_base": "linear-probe", "self_train_rounds": 1}
     info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=pool).manifest["fit_info"]
     assert info["pool_scored"] == 0 and info["stopped"] == "no pseudo-labels" and info["pool_prior"] is None
+
+
+def test_a_given_class_balance_takes_the_place_of_the_pool_estimate(
+    few_tickets: LabeledTexts, heavy_pool: tuple[LabeledTexts, str]
+) -> None:
+    pool, _ = heavy_pool
+    balance = {label: "1" for label in few_tickets.classes}
+    config = {"self_train_base": "linear-probe", "self_train_rounds": 1, "class_balance": balance}
+    info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=pool).manifest["fit_info"]
+    assert info["pool_prior"] is None and set(info["class_balance"]) == set(balance)
+    base_config = {"self_train_base": "linear-probe", "self_train_base_config": {"class_balance": json.dumps(balance)}}
+    with pytest.raises(ConfigError, match="class_balance is self-train's own option"):
+        fmkit.adapt(few_tickets, method="self-train", config=base_config, unlabeled=pool)

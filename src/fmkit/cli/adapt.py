@@ -193,12 +193,16 @@ def show_method(
 
     Example: fmkit methods show lora
     """
+    from rich.markup import escape
+
+    from fmkit.config import field_docs, type_name
     from fmkit.methods import registry
 
     method = registry.get(name)
     hints = typing.get_type_hints(method.config_type)
+    docs = field_docs(method.config_type)
     fields: list[dict[str, Any]] = [
-        {"name": f.name, "type": str(hints[f.name]).replace("typing.", ""), "default": f.default}
+        {"name": f.name, "type": type_name(hints[f.name]), "default": f.default, "help": docs.get(f.name, "")}
         for f in dataclasses.fields(method.config_type)
     ]
     if as_json:
@@ -206,8 +210,8 @@ def show_method(
         return
     out.print(f"[bold]{method.name}[/bold]: {method.summary}\nreference: {method.paper}")
     table = Table()
-    for column in ("option", "type", "default"):
+    for column in ("option", "type", "default", "meaning"):
         table.add_column(column)
     for f in fields:
-        table.add_row(f["name"], f["type"], repr(f["default"]))
+        table.add_row(f["name"], escape(f["type"]), escape(repr(f["default"])), escape(f["help"]))
     out.print(table)

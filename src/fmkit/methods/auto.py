@@ -30,6 +30,7 @@ from fmkit._progress import track
 from fmkit.catalog.cards import GENERATIVE
 from fmkit.errors import ConfigError
 from fmkit.methods._encoder_method import EncoderMethod
+from fmkit.methods._pool_prior import ClassBalanceOption
 from fmkit.methods.protocol import Adapted, FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -84,8 +85,8 @@ def benchmark_gains(per_class: int) -> dict[str, tuple[float, float]]:
 
 
 @dataclass(frozen=True)
-class AutoConfig:
-    """Options of ``auto``."""
+class AutoConfig(ClassBalanceOption):
+    """Options of ``auto`` (``class_balance`` goes to the picked method's fit, where it has a trained head)."""
 
     auto_candidates: tuple[str, ...] = DEFAULT_CANDIDATES  #: methods to compare (self-train needs --unlabeled)
     auto_folds: int = 3  #: cross-validation folds (fewer when the rarest class has fewer examples)
@@ -97,7 +98,7 @@ class AutoConfig:
     def problems(self) -> list[str]:
         from fmkit.methods import registry
 
-        out = []
+        out = super().problems()
         known = [name for name in registry.names() if name != "auto"]
         unknown = [name for name in self.auto_candidates if name not in known]
         if unknown:
@@ -136,9 +137,12 @@ class Auto(EncoderMethod):
             cv_data = stratified_sample(cv_data, config.auto_max_cv, job.seed)
         cv_job = FitJob(job.card, job.base_dir, cv_data, None, job.seed, job.unlabeled)
 
-        def settings(name: str) -> Any:
+        def settings(name: str) -> Any:  # cross-validation drops class_balance (crossval.method_fitter)
             method = registry.get(name)
-            return bind(method.config_type, (config.auto_llm_config or {}) if name in LLM_METHODS else {})
+            if name in LLM_METHODS:
+                return bind(method.config_type, config.auto_llm_config or {})
+            balanced = config.class_balance is not None and issubclass(method.config_type, ClassBalanceOption)
+            return bind(method.config_type, {"class_balance": config.class_balance} if balanced else {})
 
         def on(target: FitJob, name: str) -> FitJob:  # LLM methods run on the auto_llm model, without the pool
             if name not in LLM_METHODS or llm_job is None:
@@ -160,6 +164,8 @@ class Auto(EncoderMethod):
         chosen, why = decide(results, prior, len(folds), benchmark_gains(per_class))
         if skipped:
             why += f"; not scored within auto_budget_s={config.auto_budget_s:g}: {', '.join(skipped)}"
+        if config.class_balance is not None and not isinstance(settings(chosen), ClassBalanceOption):
+            why += f"; class_balance not applied: {chosen} has no trained head to shift"
         fitted = registry.get(chosen).fit(on(job, chosen), settings(chosen))
         info: dict[str, Any] = {
             "auto_method": chosen,

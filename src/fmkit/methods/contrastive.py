@@ -50,7 +50,7 @@ class ContrastiveConfig(PoolPriorOption):
     contrastive_stop_classes: int = 4  #: the stopping rule applies to sets of at most this many classes (converged)
 
     def problems(self) -> list[str]:
-        out = []
+        out = super().problems()
         if self.contrastive_steps is not None and not 1 <= self.contrastive_steps <= 100_000:
             out.append(f"contrastive_steps must be between 1 and 100000 (or none), got {self.contrastive_steps}")
         if not 4 <= self.contrastive_batch_size <= 1024:

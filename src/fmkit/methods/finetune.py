@@ -33,10 +33,14 @@ class FinetuneConfig(PoolPriorOption):
     finetune_head_init: str = "probe"  #: "probe" (LP-FT) or "zeros"
 
     def problems(self) -> list[str]:
-        return _training_problems("finetune", self) + (
-            []
-            if self.finetune_head_init in ("probe", "zeros")
-            else [f"finetune_head_init must be 'probe' or 'zeros', got {self.finetune_head_init!r}"]
+        return (
+            super().problems()
+            + _training_problems("finetune", self)
+            + (
+                []
+                if self.finetune_head_init in ("probe", "zeros")
+                else [f"finetune_head_init must be 'probe' or 'zeros', got {self.finetune_head_init!r}"]
+            )
         )
 
     def settings(self) -> TrainSettings:

@@ -33,7 +33,7 @@ class LinearProbeConfig(PoolPriorOption):
     probe_label_prior: bool = True  #: regularise toward the zero-shot head of the label names (not numbers)
 
     def problems(self) -> list[str]:
-        out = []
+        out = super().problems()
         if self.probe_c is not None and self.probe_c <= 0:
             out.append(f"probe_c must be > 0, got {self.probe_c}")
         if self.probe_max_iter < 10:

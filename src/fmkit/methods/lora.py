@@ -38,7 +38,7 @@ class LoraConfig(PoolPriorOption):
     lora_valid_fraction: float = 0.1
 
     def problems(self) -> list[str]:
-        out = _training_problems("lora", self)
+        out = super().problems() + _training_problems("lora", self)
         if not 1 <= self.lora_rank <= 1024:
             out.append(f"lora_rank must be between 1 and 1024, got {self.lora_rank}")
         if self.lora_alpha <= 0:

@@ -86,10 +86,13 @@ def method_fitter(method: Method, config: Any, job: FitJob) -> Callable[[Labeled
     """``fit`` for ``cross_validate`` that runs a registered method on ``job`` with other training data.
 
     The folds hold labels in the labels' own class balance, so the fits do not shift their heads to an unlabeled
-    pool's (``pool_prior``, fmkit.methods._pool_prior): that would be scored against the wrong balance.
+    pool's or a given one (``pool_prior``, ``class_balance``, fmkit.methods._pool_prior): that would be scored
+    against the wrong balance.
     """
-    from fmkit.methods._pool_prior import PoolPriorOption
+    from fmkit.methods._pool_prior import ClassBalanceOption, PoolPriorOption
 
+    if isinstance(config, ClassBalanceOption):
+        config = dataclasses.replace(config, class_balance=None)
     if isinstance(config, PoolPriorOption):
         config = dataclasses.replace(config, pool_prior=False)
 
