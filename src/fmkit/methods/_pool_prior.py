@@ -71,11 +71,7 @@ class ClassBalanceOption:
         missing = [label for label in labels if label not in self.class_balance]
         unknown = [label for label in self.class_balance if label not in labels]
         if missing or unknown:
-            found = "; ".join(
-                part
-                for part in (f"missing {missing}" if missing else "", f"unknown {unknown}" if unknown else "")
-                if part
-            )
+            found = "; ".join([f"missing {missing}"] * bool(missing) + [f"unknown {unknown}"] * bool(unknown))
             raise ConfigError(
                 f"class_balance must give a share for each training label {list(labels)}; {found}:"
                 " fix --set class_balance=LABEL=SHARE,..."
@@ -91,12 +87,12 @@ class PoolPriorOption(ClassBalanceOption):
     pool_prior: bool = False  #: given --unlabeled, shift the head to the pool's class balance (EM, _pool_prior.py)
 
 
-def fit_to_pool(fitted: Fitted, job: FitJob, config: PoolPriorOption) -> Fitted:
-    """The encoder methods' last step: given a pool, shift ``fitted``'s head to the pool's class balance.
+def fit_to_balance(fitted: Fitted, job: FitJob, config: PoolPriorOption) -> Fitted:
+    """The encoder methods' last step: shift ``fitted``'s head to the class balance where it will run.
 
-    The pool is sampled (``POOL_SAMPLE``, seeded) and the training texts are left out of it; the estimate is
-    recorded in ``fitted.info["pool_prior"]``. Without a pool, or with ``pool_prior`` off, nothing changes.
-    A ``class_balance`` given by the user takes the place of the estimate (``fitted.info["class_balance"]``).
+    That is ``class_balance`` where the user gave it (recorded in ``fitted.info["class_balance"]``), else, with
+    ``pool_prior`` on and a pool, the pool's estimated by EM on a sample (``POOL_SAMPLE``, seeded, training texts
+    left out; ``fitted.info["pool_prior"]``). Otherwise nothing changes.
     """
     target = config.balance(fitted.model.labels)
     if target is not None:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from fmkit.methods._encoder_method import EncoderMethod
-from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_balance
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -195,7 +195,7 @@ class Contrastive(EncoderMethod):
             "label_prior": use_prior,
             "loss_windows": [round(float(np.mean(losses[i : i + WINDOW])), 4) for i in range(0, len(losses), WINDOW)],
         }
-        return fit_to_pool(Fitted(classifier, info), job, config)
+        return fit_to_balance(Fitted(classifier, info), job, config)
 
 
 def names_help(classifier: Any, labels: Any, job: FitJob) -> tuple[bool, float | None]:

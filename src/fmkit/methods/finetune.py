@@ -13,7 +13,7 @@ from typing import Any
 
 from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods._loop import TrainSettings, init_head_from_probe, train_classifier
-from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_balance
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -91,7 +91,7 @@ class Finetune(EncoderMethod):
         if config.finetune_head_init == "probe":
             info["probe_c"] = init_head_from_probe(classifier, job.train, job.seed)
         info |= train_classifier(classifier, job, config.settings(), "finetune")
-        return fit_to_pool(Fitted(classifier, info), job, config)
+        return fit_to_balance(Fitted(classifier, info), job, config)
 
 
 register(Finetune())

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fmkit.methods._encoder_method import EncoderMethod
-from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_balance
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -103,7 +103,7 @@ class LinearProbe(EncoderMethod):
         prior = label_prior(classifier, labels, embeddings, y) if config.probe_label_prior else None
         weight, bias, c, kept = fit_probe(embeddings, y, len(labels), config, job.seed, prior)
         classifier.set_head(weight, bias)
-        return fit_to_pool(Fitted(classifier, {"probe_c": c, "label_prior": kept}), job, config)
+        return fit_to_balance(Fitted(classifier, {"probe_c": c, "label_prior": kept}), job, config)
 
 
 register(LinearProbe())

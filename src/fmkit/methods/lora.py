@@ -13,7 +13,7 @@ from typing import Any
 
 from fmkit.methods._encoder_method import EncoderMethod
 from fmkit.methods._loop import TrainSettings, init_head_from_probe, train_classifier
-from fmkit.methods._pool_prior import PoolPriorOption, fit_to_pool
+from fmkit.methods._pool_prior import PoolPriorOption, fit_to_balance
 from fmkit.methods.finetune import _training_problems
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
@@ -100,7 +100,7 @@ class Lora(EncoderMethod):
         info["trainable_params"] = int(trainable)
         if config.lora_merge:
             classifier.model.body = classifier.model.body.merge_and_unload()
-        return fit_to_pool(Fitted(classifier, info), job, config)
+        return fit_to_balance(Fitted(classifier, info), job, config)
 
 
 register(Lora())
