@@ -94,19 +94,34 @@ def fit_to_balance(fitted: Fitted, job: FitJob, config: PoolPriorOption) -> Fitt
     ``pool_prior`` on and a pool, the pool's estimated by EM on a sample (``POOL_SAMPLE``, seeded, training texts
     left out; ``fitted.info["pool_prior"]``). Otherwise nothing changes.
     """
-    target = config.balance(fitted.model.labels)
-    if target is not None:
-        model = cast("EncoderClassifier", fitted.model)
-        fitted.info["class_balance"] = shift_to(model, job.train.labels, target)
-        return fitted
-    if not config.pool_prior or job.unlabeled is None:
-        return fitted
-    pool = sample_pool(job.unlabeled, job, POOL_SAMPLE)
-    if not len(pool):  # a pool of only labeled texts says nothing new
-        return fitted
+    pool = None
+    if config.class_balance is None and config.pool_prior and job.unlabeled is not None:  # sampled only if estimated
+        pool = sample_pool(job.unlabeled, job, POOL_SAMPLE)
     model = cast("EncoderClassifier", fitted.model)
-    fitted.info["pool_prior"] = to_pool_prior(model, job.train.labels, pool.texts)
+    balance, pool_prior = shift_to_balance(model, config, job.train.labels, pool)
+    for key, value in (("class_balance", balance), ("pool_prior", pool_prior)):
+        if value is not None:
+            fitted.info[key] = value
     return fitted
+
+
+def shift_to_balance(
+    model: EncoderClassifier,
+    config: PoolPriorOption,
+    fit_labels: tuple[str, ...],
+    pool: LabeledTexts | None,
+    pool_proba: np.ndarray[Any, Any] | None = None,
+) -> tuple[dict[str, float] | None, dict[str, float] | None]:
+    """(class_balance, pool_prior): shift ``model``'s head from the balance of ``fit_labels`` to the user's
+    ``class_balance`` where given (it takes the place of the estimate), else, with ``pool_prior`` on, to ``pool``'s
+    estimated by EM (``pool_proba``: the model's probabilities on it, where the caller has them); None for the one
+    not used, both None when nothing moved."""
+    target = config.balance(model.labels)
+    if target is not None:
+        return shift_to(model, fit_labels, target), None
+    if not config.pool_prior or pool is None or not len(pool):  # a pool of only labeled texts says nothing new
+        return None, None
+    return None, to_pool_prior(model, fit_labels, pool.texts, pool_proba)
 
 
 def sample_pool(pool: LabeledTexts, job: FitJob, size: int) -> LabeledTexts:

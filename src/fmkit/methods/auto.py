@@ -164,9 +164,10 @@ class Auto(EncoderMethod):
         chosen, why = decide(results, prior, len(folds), benchmark_gains(per_class))
         if skipped:
             why += f"; not scored within auto_budget_s={config.auto_budget_s:g}: {', '.join(skipped)}"
-        if config.class_balance is not None and not isinstance(settings(chosen), ClassBalanceOption):
+        chosen_settings = settings(chosen)
+        if config.class_balance is not None and not isinstance(chosen_settings, ClassBalanceOption):
             why += f"; class_balance not applied: {chosen} has no trained head to shift"
-        fitted = registry.get(chosen).fit(on(job, chosen), settings(chosen))
+        fitted = registry.get(chosen).fit(on(job, chosen), chosen_settings)
         info: dict[str, Any] = {
             "auto_method": chosen,
             "auto_why": why,
@@ -179,7 +180,7 @@ class Auto(EncoderMethod):
         }
         if chosen in LLM_METHODS and llm_job is not None:  # what loading the LLM classifier needs
             info["auto_base_model"] = llm_job.card.to_dict()
-            info["auto_config"] = to_dict(settings(chosen))
+            info["auto_config"] = to_dict(chosen_settings)
         return Fitted(fitted.model, info)
 
     def load(self, directory: Path, manifest: dict[str, Any], base_dir: Path | None) -> Adapted:

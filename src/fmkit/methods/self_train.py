@@ -35,7 +35,7 @@ import numpy as np
 
 from fmkit.data.labeled import LabeledTexts
 from fmkit.methods._encoder_method import EncoderMethod
-from fmkit.methods._pool_prior import PoolPriorOption, sample_pool, shift_to, to_pool_prior
+from fmkit.methods._pool_prior import PoolPriorOption, sample_pool, shift_to_balance
 from fmkit.methods.protocol import FitJob, Fitted
 from fmkit.methods.registry import register
 
@@ -174,7 +174,7 @@ class SelfTrain(EncoderMethod):
             fitted = base.fit(dataclasses.replace(labeled_only, train=grown), refit)
             fit_labels, previous = grown.labels, current
         kept_model = cast("EncoderClassifier", best_fitted.model)
-        balance, pool_prior = shift_kept(kept_model, config, best_labels, pool, best_proba)
+        balance, pool_prior = shift_to_balance(kept_model, config, best_labels, pool, best_proba)
         guard_state = "validation" if guard is not None else "no validation set" if config.self_train_guard else "off"
         info = {
             "base": base.name,
@@ -190,23 +190,6 @@ class SelfTrain(EncoderMethod):
             "base_info": best_fitted.info,
         }
         return Fitted(best_fitted.model, info)
-
-
-def shift_kept(
-    model: EncoderClassifier,
-    config: SelfTrainConfig,
-    fit_labels: tuple[str, ...],
-    pool: LabeledTexts,
-    pool_proba: np.ndarray[Any, Any] | None,
-) -> tuple[dict[str, float] | None, dict[str, float] | None]:
-    """(class_balance, pool_prior) the kept model's head was shifted to: the user's balance where given (it takes
-    the place of the estimate), else the pool's by EM where ``pool_prior`` is on; None for the one not used."""
-    target = config.balance(model.labels)
-    if target is not None:
-        return shift_to(model, fit_labels, target), None
-    if not config.pool_prior or not len(pool):  # a pool of only labeled texts says nothing new
-        return None, None
-    return None, to_pool_prior(model, fit_labels, pool.texts, pool_proba)
 
 
 register(SelfTrain())
