@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from fmkit.cli._explain import explain_fit
 from fmkit.cli._output import emit_json, err, out
 
 
@@ -97,7 +98,7 @@ def adapt(
         f"wrote {result.path}  ({len(result.labels)} labels, {manifest['data']['n_train']} examples, "
         f"{manifest['metrics']['train_seconds']:.1f} s)"
     )
-    _explain_auto(manifest.get("fit_info", {}))
+    explain_fit(manifest.get("fit_info", {}))
     out.print(f"next: fmkit eval {result.path} --data HOLDOUT.csv --report report.html")
 
 
@@ -136,26 +137,6 @@ def _adapt_generator(
         return
     out.print(f"wrote {result.path}  ({task}, {result.manifest['data']['n_train']} examples)")
     out.print(f"next: fmkit eval {result.path} --data HOLDOUT.jsonl --text-col {input_col} --target-col {target_col}")
-
-
-def _explain_auto(info: dict[str, Any]) -> None:
-    """What ``auto`` picked, why, and what more labels would buy."""
-    if "auto_method" not in info:
-        return
-    out.print(f"auto picked [bold]{info['auto_method']}[/bold]: {info['auto_why']}", soft_wrap=True)
-    for step in info.get("label_budget", []):
-        out.print(
-            f"  label budget: {step['labels_to_add']} more labels ({step['per_class']} per class) -> "
-            f"about {100 * step['expected_accuracy']:.0f}% accuracy ({_budget_range(step)}), "
-            f"{100 * step.get('gain', 0.0):+.0f} points (estimated: docs/methods.md#auto)"
-        )
-
-
-def _budget_range(step: dict[str, Any]) -> str:
-    """A forecast's 80 % range; models saved before ranges existed have none."""
-    if "low" not in step:
-        return "no range recorded"
-    return f"80% range {100 * step['low']:.0f}-{100 * step['high']:.0f}%"
 
 
 methods_app = typer.Typer(no_args_is_help=True, help="The adaptation methods and their options.")
