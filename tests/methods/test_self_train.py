@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -101,6 +102,17 @@ def test_without_a_validation_set_every_round_is_kept(few_tickets: LabeledTexts,
     info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
     assert info["guard"] == "no validation set" and info["valid_accuracy"] == []
     assert info["kept_round"] == len(info["rounds"])
+
+
+def test_a_kept_labeled_only_model_is_not_shifted(few_tickets: LabeledTexts, tickets: dict[str, Path]) -> None:
+    config: dict[str, Any] = {"self_train_base": "linear-probe", "self_train_rounds": 1, "self_train_threshold": 0.999}
+    info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
+    assert info["stopped"] == "no pseudo-labels" and info["kept_round"] == 0  # no class has a text that confident
+    assert info["pool_prior"] is None  # as the base method alone would not be
+    balance = {label: "1" for label in few_tickets.classes}  # a given balance still applies
+    config["class_balance"] = balance
+    info = fmkit.adapt(few_tickets, method="self-train", config=config, unlabeled=tickets["train"]).manifest["fit_info"]
+    assert info["kept_round"] == 0 and set(info["class_balance"]) == set(balance)
 
 
 def test_the_final_head_moves_to_the_pool_balance(
