@@ -53,7 +53,7 @@ BENCHMARK_GAINS: dict[int, dict[str, tuple[float, float]]] = {
         "finetune": (-2.9, 4.6),
         "linear-probe": (-5.2, 4.6),
         "lora": (-3.8, 5.2),
-        "self-train": (1.3, 4.5),
+        "self-train": (0.7, 5.0),
         "zero-shot": (-13.9, 9.8),
     },
     64: {
