@@ -10,11 +10,10 @@ from fmkit.cli._explain import self_train_lines, shift_lines
 from fmkit.cli.main import main
 
 
-def adapt_self_train(tickets: dict[str, Path], out: Path, *extra: str) -> str:
+def adapt_self_train(tickets: dict[str, Path], out: Path, *extra: str) -> None:
     args = ["adapt", "--data", str(tickets["few"]), "--unlabeled", str(tickets["train"]), "--out", str(out)]
     options = ["--method", "self-train", "--set", "self_train_base=linear-probe", "--set", "self_train_rounds=1"]
     assert main([*args, *options, *extra]) == 0
-    return out.name
 
 
 def test_self_train_says_whether_its_rounds_were_judged(

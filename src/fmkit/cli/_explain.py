@@ -6,6 +6,13 @@ from typing import Any
 
 from fmkit.cli._output import out
 
+STOPPED = {  # self-train's fit_info.stopped, in words
+    "rounds": "its rounds were done",
+    "guard": "a round lowered validation accuracy",
+    "stable": "the pseudo-labels stopped changing",
+    "no pseudo-labels": "no pool text was confident enough",
+}
+
 
 def explain_fit(info: dict[str, Any]) -> None:
     """Print what ``fit_info`` says a person should know: auto's pick and label budget, self-train's rounds
@@ -39,6 +46,7 @@ def explain_self_train(info: dict[str, Any]) -> None:
 
 
 def self_train_lines(info: dict[str, Any]) -> list[str]:
+    """The lines ``explain_self_train`` prints for self-train's ``fit_info``."""
     rounds = info.get("rounds", [])
     counts = ", ".join(str(r["pseudo_labels"]) for r in rounds)
     done = f"{len(rounds)} pseudo-labeling round(s) ({counts} pseudo-labels)" if rounds else "no pseudo-labeling round"
@@ -56,14 +64,6 @@ def self_train_lines(info: dict[str, Any]) -> list[str]:
             "accuracy (docs/methods.md#self-train)"
         )
     return lines
-
-
-STOPPED = {
-    "rounds": "its rounds were done",
-    "guard": "a round lowered validation accuracy",
-    "stable": "the pseudo-labels stopped changing",
-    "no pseudo-labels": "no pool text was confident enough",
-}
 
 
 def shift_lines(info: dict[str, Any]) -> list[str]:
