@@ -19,9 +19,8 @@ def explain_fit(info: dict[str, Any]) -> None:
     (and whether anything judged them), and the class balance the head was shifted to."""
     explain_auto(info)
     inner = info.get("chosen_info", {}) if "auto_method" in info else info
-    if "kept_round" in inner:
-        explain_self_train(inner)
-    for line in shift_lines(inner):
+    lines = self_train_lines(inner) if "kept_round" in inner else []
+    for line in lines + shift_lines(inner):
         out.print(line, soft_wrap=True)
 
 
@@ -38,15 +37,9 @@ def explain_auto(info: dict[str, Any]) -> None:
         )
 
 
-def explain_self_train(info: dict[str, Any]) -> None:
+def self_train_lines(info: dict[str, Any]) -> list[str]:
     """self-train's rounds, the one it kept and why it stopped; without a validation set, that nothing judged
     the rounds and how to have them judged."""
-    for line in self_train_lines(info):
-        out.print(line, soft_wrap=True)
-
-
-def self_train_lines(info: dict[str, Any]) -> list[str]:
-    """The lines ``explain_self_train`` prints for self-train's ``fit_info``."""
     rounds = info.get("rounds", [])
     counts = ", ".join(str(r["pseudo_labels"]) for r in rounds)
     done = f"{len(rounds)} pseudo-labeling round(s) ({counts} pseudo-labels)" if rounds else "no pseudo-labeling round"
